@@ -1,0 +1,35 @@
+# Two commands matter: `make run` and `make test`. Both set up .venv on a fresh machine first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test demo package token bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)          ## start moto, create resources, chalice local on :8000 and the event runner
+	$(PY) -m infra.local_stack
+
+demo: $(STAMP)         ## post demo complaints to the running local stack
+	$(PY) -m infra.demo
+
+test: $(STAMP)         ## unit, integration, infrastructure and end-to-end tests, then benchmarks
+	$(PY) -m pytest -n 2 tests --ignore=tests/performance
+	$(PY) -m pytest -s tests/performance
+
+package: $(STAMP)      ## build/template.json + build/deployment.zip, checked (cfn-lint, wheels, size)
+	$(PY) -m infra.package
+
+token: $(STAMP)        ## mint a local staff token: make token ROLE=manager
+	$(PY) -m infra.mint_token --role $(or $(ROLE),agent)
+
+bench: $(STAMP)
+	$(PY) -m pytest -s tests/performance
+
+clean:
+	rm -rf build .local

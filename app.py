@@ -1,0 +1,27 @@
+"""Wiring only: the Chalice app, its middleware, blueprints and event handlers."""
+from chalice import Chalice
+
+from chalicelib.observability import logger, metrics
+from chalicelib.web.openapi import docs_routes
+from chalicelib.web.public import public_routes
+from chalicelib.web.staff import staff_routes
+from chalicelib.workers.intake import handle_intake_batch
+
+app = Chalice(app_name="complaints")
+app.register_blueprint(public_routes)
+app.register_blueprint(staff_routes)
+app.register_blueprint(docs_routes)
+
+
+@app.middleware("all")
+def observability(event, get_response):
+    logger.clear_state()
+    try:
+        return get_response(event)
+    finally:
+        metrics.flush_metrics()
+
+
+@app.on_sqs_message(queue="complaints-intake", batch_size=10, maximum_batching_window_in_seconds=1)
+def intake_worker(event):
+    return handle_intake_batch(event.to_dict(), event.context)

@@ -1,0 +1,294 @@
+"""ComplaintRepository on DynamoDB: transactional writes, optimistic locking, Query-only reads."""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import asdict
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ..domain.errors import ConcurrentModification, InvalidCommand, NotFound
+from ..domain.model import Attachment, Channel, Complaint, Event, Sender, Status, Visibility
+from ..domain.ports import ComplaintQuery, Page
+from .dynamo_tables import ComplaintModel, EventModel, MessageIndexModel
+
+MAX_MONTHS_BACK = 24
+
+
+class DynamoComplaintRepository:
+    def __init__(self, connection: Connection | None = None):
+        self._connection = connection
+
+    def _transaction(self) -> TransactWrite:
+        connection = self._connection or Connection(region=ComplaintModel.Meta.region, host=ComplaintModel.Meta.host)
+        return TransactWrite(connection=connection)
+
+    # writes -----------------------------------------------------------------
+    def create(self, complaint: Complaint, events: list[Event], dedup_key: str) -> bool:
+        claim = MessageIndexModel(dedup_key, reference=complaint.reference, created_at=complaint.created_at)
+        try:
+            with self._transaction() as tx:
+                tx.save(claim, condition=MessageIndexModel.key.does_not_exist())
+                tx.save(_to_item(complaint), condition=ComplaintModel.reference.does_not_exist())
+                for event in events:
+                    tx.save(_event_item(event), condition=EventModel.seq.does_not_exist())
+        except TransactWriteError as error:
+            reasons = [getattr(r, "code", None) for r in (error.cancellation_reasons or [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                return False  # this channel message was stored before
+            raise
+        return True
+
+    def save(self, complaint: Complaint, event: Event) -> None:
+        try:
+            with self._transaction() as tx:
+                tx.save(_to_item(complaint), condition=ComplaintModel.version == complaint.version - 1)
+                tx.save(_event_item(event), condition=EventModel.seq.does_not_exist())
+        except TransactWriteError as error:
+            if any(getattr(r, "code", None) == "ConditionalCheckFailed" for r in error.cancellation_reasons or []):
+                raise ConcurrentModification(
+                    f"{complaint.reference} changed while this action was applied; reload and retry"
+                ) from error
+            raise
+
+    # reads ------------------------------------------------------------------
+    def reference_for_message(self, dedup_key: str) -> str | None:
+        try:
+            return MessageIndexModel.get(dedup_key, consistent_read=True).reference
+        except DoesNotExist:
+            return None
+
+    def find(self, reference: str) -> Complaint | None:
+        try:
+            return _from_item(ComplaintModel.get(reference, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def get(self, reference: str) -> Complaint:
+        complaint = self.find(reference)
+        if complaint is None:
+            raise NotFound(f"complaint {reference} not found")
+        return complaint
+
+    def history(self, reference: str) -> list[Event]:
+        return [_event_from_item(item) for item in EventModel.query(reference, consistent_read=True)]
+
+    def for_customer(self, email: str | None, phone: str | None, limit: int = 50) -> list[Complaint]:
+        found: dict[str, Complaint] = {}
+        for index, identity in ((ComplaintModel.by_email, email), (ComplaintModel.by_phone, phone)):
+            if identity:
+                for item in index.query(identity, scan_index_forward=False, limit=limit):
+                    found[item.reference] = _from_item(item)
+        return sorted(found.values(), key=lambda c: c.created_at, reverse=True)[:limit]
+
+    def open_for_team(self, team: str, due_before: datetime | None = None, limit: int = 100) -> list[Complaint]:
+        condition = ComplaintModel.next_due_at <= due_before if due_before else None
+        return [_from_item(i) for i in ComplaintModel.by_team_due.query(team, condition, limit=limit)]
+
+    def for_category(self, category: str, start: datetime, end: datetime) -> list[Complaint]:
+        condition = ComplaintModel.created_at.between(start, end)
+        return [_from_item(i) for i in ComplaintModel.by_category.query(category, condition)]
+
+    def search(self, query: ComplaintQuery) -> Page:
+        cursor = _decode_cursor(query.cursor)
+        items: list[Complaint] = []
+        for partition in self._partitions(query, cursor.get("p")):
+            index, hash_key = partition
+            results = index.query(
+                hash_key,
+                _created_between(query),
+                filter_condition=_filters(query),
+                scan_index_forward=False,
+                limit=query.limit - len(items),
+                last_evaluated_key=cursor.pop("k", None),
+            )
+            items.extend(_from_item(i) for i in results)
+            if len(items) >= query.limit:
+                if results.last_evaluated_key:
+                    return Page(items, _encode_cursor({"p": hash_key, "k": results.last_evaluated_key}))
+                following = self._next_partition(query, hash_key)
+                return Page(items, _encode_cursor({"p": following}) if following else None)
+        return Page(items, None)
+
+    # list planning ------------------------------------------------------------
+    def _partitions(self, query: ComplaintQuery, start: str | None) -> Iterator[tuple[Any, str]]:
+        """The (index, partition) pairs to read, newest first. Status or category pick one partition;
+        otherwise we walk month partitions back from the end of the date range."""
+        if query.status:
+            yield ComplaintModel.by_status, query.status
+            return
+        if query.category:
+            yield ComplaintModel.by_category, query.category
+            return
+        months = _months(query)
+        if start is not None:
+            months = months[months.index(start):] if start in months else []
+        for month in months:
+            yield ComplaintModel.by_month, month
+
+    def _next_partition(self, query: ComplaintQuery, current: str) -> str | None:
+        if query.status or query.category:
+            return None
+        months = _months(query)
+        position = months.index(current)
+        return months[position + 1] if position + 1 < len(months) else None
+
+
+def _months(query: ComplaintQuery) -> list[str]:
+    end = query.created_to or datetime.now(timezone.utc)
+    start = query.created_from or end - timedelta(days=31 * MAX_MONTHS_BACK)
+    months, year, month = [], end.year, end.month
+    while (year, month) >= (start.year, start.month) and len(months) <= MAX_MONTHS_BACK:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
+
+
+def _created_between(query: ComplaintQuery):
+    if query.created_from or query.created_to:
+        start = query.created_from or datetime(2000, 1, 1, tzinfo=timezone.utc)
+        end = query.created_to or datetime(2999, 1, 1, tzinfo=timezone.utc)
+        return ComplaintModel.created_at.between(start, end)
+    return None
+
+
+def _filters(query: ComplaintQuery):
+    condition = None
+    for attribute, value in (
+        (ComplaintModel.team, query.team),
+        (ComplaintModel.priority, query.priority),
+        (ComplaintModel.channel, query.channel),
+        (ComplaintModel.breached, query.breached),
+        (ComplaintModel.category, query.category if query.status else None),
+    ):
+        if value is not None:
+            clause = attribute == value
+            condition = clause if condition is None else condition & clause
+    return condition
+
+
+def _encode_cursor(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> dict[str, Any]:
+    if not cursor:
+        return {}
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if isinstance(data, dict):
+            return data
+    except ValueError:
+        pass
+    raise InvalidCommand("cursor is not valid; use the next_cursor from a previous page", field="cursor")
+
+
+# mapping ----------------------------------------------------------------------
+def _to_item(c: Complaint) -> ComplaintModel:
+    return ComplaintModel(
+        c.reference,
+        version=c.version,
+        status=c.status.value,
+        channel=c.channel.value,
+        channel_message_id=c.channel_message_id,
+        customer_name=c.sender.name,
+        customer_email=c.sender.email,
+        customer_phone=c.sender.phone,
+        subject=c.subject,
+        description=c.description,
+        language=c.language,
+        category=c.category,
+        priority=c.priority,
+        team=c.team,
+        open_team=c.team if c.status.is_open and c.team else None,
+        assignee=c.assignee,
+        created_at=c.created_at,
+        created_month=f"{c.created_at:%Y-%m}",
+        updated_at=c.updated_at,
+        next_due_at=c.next_due_at,
+        first_response_due_at=c.first_response_due_at,
+        resolution_due_at=c.resolution_due_at,
+        first_response_at=c.first_response_at,
+        acknowledged_at=c.acknowledged_at,
+        ack_sent_at=c.ack_sent_at,
+        resolved_at=c.resolved_at,
+        closed_at=c.closed_at,
+        resolution_code=c.resolution_code,
+        root_cause=c.root_cause,
+        breached=c.breached,
+        screening_outcome=c.screening_outcome,
+        screening_reason=c.screening_reason,
+        classification=c.classification or None,
+        attachments=[asdict(a) for a in c.attachments] or None,
+        token_hash=c.token_hash,
+    )
+
+
+def _from_item(i: ComplaintModel) -> Complaint:
+    return Complaint(
+        reference=i.reference,
+        version=int(i.version),
+        status=Status(i.status),
+        channel=Channel(i.channel),
+        channel_message_id=i.channel_message_id,
+        sender=Sender(name=i.customer_name, email=i.customer_email, phone=i.customer_phone),
+        subject=i.subject,
+        description=i.description,
+        language=i.language,
+        category=i.category,
+        priority=i.priority,
+        team=i.team,
+        assignee=i.assignee,
+        created_at=i.created_at,
+        updated_at=i.updated_at,
+        next_due_at=i.next_due_at,
+        first_response_due_at=i.first_response_due_at,
+        resolution_due_at=i.resolution_due_at,
+        first_response_at=i.first_response_at,
+        acknowledged_at=i.acknowledged_at,
+        ack_sent_at=i.ack_sent_at,
+        resolved_at=i.resolved_at,
+        closed_at=i.closed_at,
+        resolution_code=i.resolution_code,
+        root_cause=i.root_cause,
+        breached=bool(i.breached),
+        screening_outcome=i.screening_outcome,
+        screening_reason=i.screening_reason,
+        classification=i.classification or {},
+        attachments=tuple(Attachment(**a) for a in (i.attachments or [])),
+        token_hash=i.token_hash,
+    )
+
+
+def _event_item(e: Event) -> EventModel:
+    return EventModel(
+        e.reference,
+        e.seq,
+        at=e.at,
+        type=e.type,
+        actor=e.actor,
+        actor_role=e.actor_role,
+        visibility=e.visibility.value,
+        changes=e.changes or None,
+        message=e.message,
+        data=e.data or None,
+    )
+
+
+def _event_from_item(i: EventModel) -> Event:
+    return Event(
+        reference=i.reference,
+        seq=int(i.seq),
+        at=i.at,
+        type=i.type,
+        actor=i.actor,
+        actor_role=i.actor_role,
+        visibility=Visibility(i.visibility),
+        changes=i.changes or {},
+        message=i.message,
+        data=i.data or {},
+    )

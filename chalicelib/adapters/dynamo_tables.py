@@ -1,0 +1,117 @@
+"""PynamoDB table models. Keys and GSIs follow the access patterns; nothing here needs a Scan.
+
+complaints        reference                      -> one complaint
+  by_team_due     open_team + next_due_at        -> a team's open complaints, soonest due first (sparse)
+  by_email        customer_email + created_at    -> a customer's complaints (duplicates, repeat complainers)
+  by_phone        customer_phone + created_at    -> the same, for phone identities (E.164)
+  by_category     category + created_at          -> analytics by category and date
+  by_status       status + created_at            -> staff lists filtered by status
+  by_month        created_month + created_at     -> staff lists by date, newest first
+complaint_events  reference + seq                -> append-only history (seq == complaint version)
+message_index     key                            -> channel message id (and later Message-IDs) -> reference
+"""
+from __future__ import annotations
+
+import os
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+
+class _Meta:
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    host = os.environ.get("DYNAMODB_ENDPOINT") or os.environ.get("AWS_ENDPOINT_URL") or None
+    billing_mode = "PAY_PER_REQUEST"
+
+
+def _index(name: str, hash_attr: str, range_attr: str) -> type[GlobalSecondaryIndex]:
+    """A GSI with ALL projection; PynamoDB reads its keys from the class attributes."""
+    attrs = {
+        "Meta": type("Meta", (), {"index_name": name, "projection": AllProjection(), "billing_mode": "PAY_PER_REQUEST"}),
+        hash_attr: UnicodeAttribute(hash_key=True),
+        range_attr: UTCDateTimeAttribute(range_key=True),
+    }
+    return type(f"{name.title().replace('_', '')}Index", (GlobalSecondaryIndex,), attrs)
+
+
+class ComplaintModel(Model):
+    class Meta(_Meta):
+        table_name = os.environ.get("COMPLAINTS_TABLE", "complaints")
+
+    reference = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute()
+    status = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    channel_message_id = UnicodeAttribute()
+    customer_name = UnicodeAttribute(null=True)
+    customer_email = UnicodeAttribute(null=True)
+    customer_phone = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute()
+    description = UnicodeAttribute()
+    language = UnicodeAttribute(null=True)
+    category = UnicodeAttribute()
+    priority = UnicodeAttribute()
+    team = UnicodeAttribute(null=True)
+    open_team = UnicodeAttribute(null=True)  # == team while open, absent otherwise (sparse index)
+    assignee = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    created_month = UnicodeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    next_due_at = UTCDateTimeAttribute(null=True)
+    first_response_due_at = UTCDateTimeAttribute(null=True)
+    resolution_due_at = UTCDateTimeAttribute(null=True)
+    first_response_at = UTCDateTimeAttribute(null=True)
+    acknowledged_at = UTCDateTimeAttribute(null=True)
+    ack_sent_at = UTCDateTimeAttribute(null=True)
+    resolved_at = UTCDateTimeAttribute(null=True)
+    closed_at = UTCDateTimeAttribute(null=True)
+    resolution_code = UnicodeAttribute(null=True)
+    root_cause = UnicodeAttribute(null=True)
+    breached = BooleanAttribute(default=False)
+    screening_outcome = UnicodeAttribute()
+    screening_reason = UnicodeAttribute(null=True)
+    classification = JSONAttribute(null=True)
+    attachments = JSONAttribute(null=True)
+    token_hash = UnicodeAttribute(null=True)
+
+    by_team_due = _index("by_team_due", "open_team", "next_due_at")()
+    by_email = _index("by_email", "customer_email", "created_at")()
+    by_phone = _index("by_phone", "customer_phone", "created_at")()
+    by_category = _index("by_category", "category", "created_at")()
+    by_status = _index("by_status", "status", "created_at")()
+    by_month = _index("by_month", "created_month", "created_at")()
+
+
+class EventModel(Model):
+    class Meta(_Meta):
+        table_name = os.environ.get("EVENTS_TABLE", "complaint-events")
+
+    reference = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    at = UTCDateTimeAttribute()
+    type = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    actor_role = UnicodeAttribute()
+    visibility = UnicodeAttribute()
+    changes = JSONAttribute(null=True)
+    message = UnicodeAttribute(null=True)
+    data = JSONAttribute(null=True)
+
+
+class MessageIndexModel(Model):
+    class Meta(_Meta):
+        table_name = os.environ.get("MESSAGES_TABLE", "message-index")
+
+    key = UnicodeAttribute(hash_key=True)
+    reference = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+TABLE_MODELS = (ComplaintModel, EventModel, MessageIndexModel)

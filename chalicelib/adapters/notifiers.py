@@ -1,0 +1,117 @@
+"""Messages to the customer through the channel the complaint came from, each sent once."""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Protocol
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+
+from ..domain.model import Channel, Complaint
+from ..domain.ports import Delivery
+
+# One config per container; the worker registers the Lambda context on it.
+idempotency_config = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    reference: str
+    kind: str
+    channel: str  # email | sms
+    recipient: str
+    subject: str
+    text: str
+
+
+class Transport(Protocol):
+    def deliver(self, message: OutgoingMessage) -> str:
+        """Send and return the provider's message id."""
+
+
+def outgoing(complaint: Complaint, kind: str, text: str) -> OutgoingMessage | None:
+    """E-mail for web and e-mail complaints; SMS for SMS complaints or when there is only a phone."""
+    email, phone = complaint.sender.email, complaint.sender.phone
+    if complaint.channel == Channel.SMS and phone:
+        channel, recipient = "sms", phone
+    elif email:
+        channel, recipient = "email", email
+    elif phone:
+        channel, recipient = "sms", phone
+    else:
+        return None
+    subject = "We received your complaint" if kind == "acknowledgement" else complaint.subject
+    return OutgoingMessage(complaint.reference, kind, channel, recipient, f"[{complaint.reference}] {subject}", text)
+
+
+class ChannelNotifier:
+    """CustomerNotifier: picks the channel, then delivers once per (complaint, kind, text) with Powertools
+    idempotency, so a re-delivered queue message never sends the same message twice."""
+
+    def __init__(self, transport: Transport, idempotency_table: str | None = None):
+        self.transport = transport
+        self._deliver_once = self._deliver
+        if idempotency_table:
+            store = DynamoDBPersistenceLayer(table_name=idempotency_table)
+            self._deliver_once = idempotent_function(
+                data_keyword_argument="message", persistence_store=store, config=idempotency_config
+            )(self._deliver)
+
+    def send(self, complaint: Complaint, kind: str, text: str) -> Delivery | None:
+        message = outgoing(complaint, kind, text)
+        if message is None:
+            return None
+        result = self._deliver_once(message=asdict(message))
+        return Delivery(message.channel, message.recipient, result["message_id"])
+
+    def _deliver(self, message: dict) -> dict:
+        return {"message_id": self.transport.deliver(OutgoingMessage(**message))}
+
+
+class OutboxTransport:
+    """Local stack: appends each message to <outbox_dir>/customer-messages.jsonl instead of sending it."""
+
+    def __init__(self, outbox_dir: str):
+        self.path = os.path.join(outbox_dir, "customer-messages.jsonl")
+
+    def deliver(self, message: OutgoingMessage) -> str:
+        message_id = f"<{uuid.uuid4()}@outbox.local>"
+        record = {"at": datetime.now(timezone.utc).isoformat(), "message_id": message_id, **asdict(message)}
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as outbox:
+            outbox.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return message_id
+
+
+class AwsTransport:
+    """AWS: e-mail through SES, SMS through SNS."""
+
+    def __init__(self, sender_email: str, ses=None, sns=None):
+        import boto3
+
+        self.sender_email = sender_email
+        self._ses = ses or boto3.client("sesv2")
+        self._sns = sns or boto3.client("sns")
+
+    def deliver(self, message: OutgoingMessage) -> str:
+        if message.channel == "email":
+            response = self._ses.send_email(
+                FromEmailAddress=self.sender_email,
+                Destination={"ToAddresses": [message.recipient]},
+                Content={
+                    "Simple": {
+                        "Subject": {"Data": message.subject, "Charset": "UTF-8"},
+                        "Body": {"Text": {"Data": message.text, "Charset": "UTF-8"}},
+                    }
+                },
+            )
+        else:
+            response = self._sns.publish(PhoneNumber=message.recipient, Message=message.text[:1600])
+        return response["MessageId"]

@@ -1,0 +1,56 @@
+"""Runtime settings, read once from the environment (set by .chalice/config.json, infra or the local stack)."""
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    intake_queue_url: str
+    idempotency_table: str
+    auth_mode: str  # "cognito" in AWS, "local" with a development signing key
+    local_jwt_secret: str | None
+    token_secret_name: str | None
+    notifier: str  # "aws" (SES e-mail, SNS SMS) or "outbox" (a local JSON-lines file)
+    outbox_dir: str
+    sender_email: str
+    public_base_url: str
+    max_body_bytes: int = 32_768
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        env = os.environ.get
+        return cls(
+            stage=env("STAGE", "local"),
+            intake_queue_url=env("INTAKE_QUEUE_URL", ""),
+            idempotency_table=env("IDEMPOTENCY_TABLE", "idempotency"),
+            auth_mode=env("AUTH_MODE", "local"),
+            local_jwt_secret=env("LOCAL_JWT_SECRET"),
+            token_secret_name=env("TOKEN_SECRET_NAME"),
+            notifier=env("NOTIFIER", "outbox"),
+            outbox_dir=env("OUTBOX_DIR", ".local/outbox"),
+            sender_email=env("SENDER_EMAIL", "complaints@example.com"),
+            public_base_url=env("PUBLIC_BASE_URL", "").rstrip("/"),
+        )
+
+
+@functools.lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@functools.lru_cache(maxsize=1)
+def token_secret() -> bytes:
+    """HMAC key for customer access tokens: TOKEN_SECRET locally, Secrets Manager in AWS (cached per container)."""
+    local = os.environ.get("TOKEN_SECRET")
+    if local:
+        return local.encode()
+    name = settings().token_secret_name
+    if not name:
+        raise RuntimeError("Set TOKEN_SECRET (local) or TOKEN_SECRET_NAME (a Secrets Manager secret)")
+    from aws_lambda_powertools.utilities.parameters import get_secret
+
+    return str(get_secret(name)).encode()

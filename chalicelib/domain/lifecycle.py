@@ -1,0 +1,159 @@
+"""The complaint state machine: staff commands, allowed transitions, and the event each one appends."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .errors import IllegalTransition, InvalidCommand
+from .model import OPEN_STATUSES, PRIORITIES, Complaint, Event, Status, Visibility
+
+S = Status
+_OPEN = frozenset(OPEN_STATUSES)
+_WORKING = frozenset({S.ACKNOWLEDGED, S.IN_PROGRESS, S.WAITING_ON_CUSTOMER})
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    role: str  # agent | manager | admin | customer | system
+
+
+SYSTEM = Actor("system", "system")
+
+
+@dataclass(frozen=True)
+class Rule:
+    allowed_from: frozenset[Status]
+    to: Status | None  # None keeps the current status
+    visibility: Visibility
+
+
+# action -> which statuses allow it, where it leads, and whether the customer sees it.
+TRANSITIONS: dict[str, Rule] = {
+    "acknowledge": Rule(frozenset({S.NEW}), S.ACKNOWLEDGED, Visibility.PUBLIC),
+    "respond": Rule(_OPEN, S.IN_PROGRESS, Visibility.PUBLIC),
+    "note": Rule(frozenset(Status), None, Visibility.INTERNAL),
+    "change_category": Rule(_OPEN | {S.RESOLVED}, None, Visibility.INTERNAL),
+    "change_priority": Rule(_OPEN, None, Visibility.INTERNAL),
+    "assign": Rule(_OPEN, None, Visibility.INTERNAL),
+    "wait_on_customer": Rule(_OPEN - {S.WAITING_ON_CUSTOMER}, S.WAITING_ON_CUSTOMER, Visibility.PUBLIC),
+    "resolve": Rule(_OPEN, S.RESOLVED, Visibility.PUBLIC),
+    "close": Rule(frozenset({S.RESOLVED}), S.CLOSED, Visibility.PUBLIC),
+    "reopen": Rule(frozenset({S.RESOLVED}), S.IN_PROGRESS, Visibility.PUBLIC),
+}
+
+RESOLUTION_CODES = ("fixed", "refunded", "replaced", "explained", "compensated", "no_fault_found", "withdrawn")
+ROOT_CAUSES = ("people", "process", "product", "technology", "policy", "environment")
+
+
+@dataclass(frozen=True)
+class Command:
+    action: str
+    message: str | None = None
+    category: str | None = None
+    priority: str | None = None
+    assignee: str | None = None
+    team: str | None = None
+    resolution_code: str | None = None
+    root_cause: str | None = None
+
+
+def allowed_actions(status: Status) -> list[str]:
+    return [action for action, rule in TRANSITIONS.items() if status in rule.allowed_from]
+
+
+def apply(complaint: Complaint, command: Command, actor: Actor, now: datetime) -> tuple[Complaint, Event]:
+    """Validate a command against the state machine; return the changed complaint and its event."""
+    rule = TRANSITIONS.get(command.action)
+    if rule is None:
+        raise InvalidCommand(f"unknown action '{command.action}'", field="action")
+    if complaint.status not in rule.allowed_from:
+        allowed = ", ".join(allowed_actions(complaint.status)) or "none"
+        raise IllegalTransition(
+            f"cannot {command.action.replace('_', ' ')} a complaint that is {complaint.status.value}; "
+            f"allowed actions: {allowed}"
+        )
+    updates = _updates_for(complaint, command, actor, now)
+    if rule.to is not None and rule.to != complaint.status:
+        updates["status"] = rule.to
+    updates["updated_at"] = now
+    changes = {
+        name: {"old": _plain(getattr(complaint, name)), "new": _plain(value)}
+        for name, value in updates.items()
+        if name != "updated_at" and getattr(complaint, name) != value
+    }
+    new_version = complaint.version + 1
+    changed = complaint.evolve(**updates, version=new_version)
+    event = Event(
+        reference=complaint.reference,
+        seq=new_version,
+        at=now,
+        type=command.action,
+        actor=actor.id,
+        actor_role=actor.role,
+        visibility=rule.visibility,
+        changes=changes,
+        message=command.message,
+        data=_event_data(complaint, command),
+    )
+    return changed, event
+
+
+def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: datetime) -> dict[str, Any]:
+    action = command.action
+    if action in ("respond", "note"):
+        _require(command.message, "message", f"{action} needs a message")
+    if action == "acknowledge":
+        return {"acknowledged_at": now}
+    if action == "respond":
+        return {"first_response_at": complaint.first_response_at or now}
+    if action == "change_category":
+        _require(command.category, "category", "category is required")
+        if command.category == complaint.category:
+            raise InvalidCommand("category is unchanged", field="category")
+        return {"category": command.category}
+    if action == "change_priority":
+        if command.priority not in PRIORITIES:
+            raise InvalidCommand(f"priority must be one of {', '.join(PRIORITIES)}", field="priority")
+        if command.priority == complaint.priority:
+            raise InvalidCommand("priority is unchanged", field="priority")
+        return {"priority": command.priority}
+    if action == "assign":
+        _require(command.assignee, "assignee", "assignee is required")
+        return {"assignee": command.assignee, "team": command.team or complaint.team}
+    if action == "resolve":
+        if command.resolution_code not in RESOLUTION_CODES:
+            raise InvalidCommand(f"resolution_code must be one of {', '.join(RESOLUTION_CODES)}", "resolution_code")
+        if command.root_cause not in ROOT_CAUSES:
+            raise InvalidCommand(f"root_cause must be one of {', '.join(ROOT_CAUSES)}", "root_cause")
+        return {"resolved_at": now, "resolution_code": command.resolution_code, "root_cause": command.root_cause}
+    if action == "close":
+        return {"closed_at": now}
+    if action == "reopen":
+        return {"resolved_at": None, "resolution_code": None, "root_cause": None}
+    return {}
+
+
+def _event_data(complaint: Complaint, command: Command) -> dict[str, Any]:
+    """Extra facts kept with the event. Corrections become labelled examples for retraining."""
+    if command.action in ("change_category", "change_priority"):
+        return {
+            "labelled_example": True,
+            "text": f"{complaint.subject}\n{complaint.description}",
+            "predicted": {"category": complaint.category, "priority": complaint.priority},
+        }
+    return {}
+
+
+def _require(value: str | None, field: str, message: str) -> None:
+    if not value or not value.strip():
+        raise InvalidCommand(message, field=field)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Status):
+        return value.value
+    return value

@@ -1,0 +1,74 @@
+"""What the domain needs from the outside world. Adapters implement these; tests use in-memory fakes."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from .model import Complaint, Event, IntakeMessage
+
+
+@dataclass(frozen=True)
+class ComplaintQuery:
+    status: str | None = None
+    team: str | None = None
+    priority: str | None = None
+    channel: str | None = None
+    category: str | None = None
+    breached: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    limit: int = 25
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Complaint]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    channel: str
+    recipient: str
+    message_id: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ComplaintRepository(Protocol):
+    def create(self, complaint: Complaint, events: list[Event], dedup_key: str) -> bool:
+        """Store a new complaint with its first events, atomically; False if dedup_key was already stored."""
+
+    def reference_for_message(self, dedup_key: str) -> str | None: ...
+
+    def get(self, reference: str) -> Complaint:
+        """Raises NotFound."""
+
+    def find(self, reference: str) -> Complaint | None: ...
+
+    def save(self, complaint: Complaint, event: Event) -> None:
+        """Store a change and its event; raises ConcurrentModification unless stored version == complaint.version - 1."""
+
+    def history(self, reference: str) -> list[Event]: ...
+
+    def search(self, query: ComplaintQuery) -> Page: ...
+
+    def for_customer(self, email: str | None, phone: str | None, limit: int = 50) -> list[Complaint]: ...
+
+    def open_for_team(self, team: str, due_before: datetime | None = None, limit: int = 100) -> list[Complaint]: ...
+
+    def for_category(self, category: str, start: datetime, end: datetime) -> list[Complaint]: ...
+
+
+class IntakeQueue(Protocol):
+    def send(self, message: IntakeMessage) -> None: ...
+
+
+class CustomerNotifier(Protocol):
+    def send(self, complaint: Complaint, kind: str, text: str) -> Delivery | None:
+        """Send text to the customer through the complaint's channel; None when there is no way to reach them."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...

@@ -1,0 +1,198 @@
+"""Use cases: the intake pipeline every channel feeds, and staff actions on a complaint."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .errors import ConcurrentModification
+from .lifecycle import SYSTEM, Actor, Command, apply
+from .model import Complaint, Event, IntakeMessage, Status, Visibility
+from .ports import Clock, ComplaintRepository, CustomerNotifier, Delivery
+from .reference import new_reference
+from .stages import Classifier, Router, Screener, SlaStarter
+from .tokens import access_token, token_fingerprint
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    reference: str
+    created: bool
+    status: Status
+
+
+def acknowledgement_text(complaint: Complaint) -> str:
+    if complaint.status == Status.INVALID:
+        return (
+            f"We could not register your message as a complaint ({complaint.screening_reason}). "
+            f"Please write again with a short description of the problem. Reference: {complaint.reference}."
+        )
+    return (
+        f"Thank you, we have received your complaint \"{complaint.subject}\". "
+        f"Your reference is {complaint.reference}. We will reply as soon as we can."
+    )
+
+
+class IntakePipeline:
+    """Screen, classify, start the SLA, route, store once, acknowledge."""
+
+    def __init__(
+        self,
+        repository: ComplaintRepository,
+        notifier: CustomerNotifier,
+        screener: Screener,
+        classifier: Classifier,
+        sla: SlaStarter,
+        router: Router,
+        clock: Clock,
+        token_secret: bytes,
+    ):
+        self.repository = repository
+        self.notifier = notifier
+        self.screener = screener
+        self.classifier = classifier
+        self.sla = sla
+        self.router = router
+        self.clock = clock
+        self.token_secret = token_secret
+
+    def process(self, message: IntakeMessage) -> IntakeResult:
+        existing = self.repository.reference_for_message(message.dedup_key)
+        if existing is None:
+            complaint, events = self._build(message)
+            if self.repository.create(complaint, events, message.dedup_key):
+                self._acknowledge(complaint)
+                return IntakeResult(complaint.reference, True, complaint.status)
+            existing = self.repository.reference_for_message(message.dedup_key)
+        # Re-delivered message: nothing new is created, but a missing acknowledgement is completed.
+        stored = self.repository.get(existing)
+        self._acknowledge(stored)
+        return IntakeResult(stored.reference, False, stored.status)
+
+    def _build(self, message: IntakeMessage) -> tuple[Complaint, list[Event]]:
+        now = self.clock.now()
+        reference = message.reference or new_reference(now)
+        screening = self.screener.screen(message)
+        classification = self.classifier.classify(message)
+        complaint = Complaint(
+            reference=reference,
+            channel=message.channel,
+            channel_message_id=message.channel_message_id,
+            sender=message.sender,
+            subject=message.subject,
+            description=message.text,
+            created_at=message.received_at,
+            updated_at=now,
+            language=message.language,
+            category=classification.category,
+            priority=classification.priority,
+            classification=classification.as_dict(),
+            screening_outcome=screening.outcome,
+            screening_reason=screening.reason,
+            attachments=message.attachments,
+            token_hash=token_fingerprint(access_token(self.token_secret, reference)),
+            version=1,
+        )
+        if screening.outcome == "accepted":
+            targets = self.sla.start(complaint, now)
+            routing = self.router.route(complaint)
+            complaint = complaint.evolve(
+                team=routing.team,
+                assignee=routing.assignee,
+                first_response_due_at=targets.first_response_due_at,
+                resolution_due_at=targets.resolution_due_at,
+                next_due_at=targets.first_response_due_at,
+            )
+        else:
+            complaint = complaint.evolve(status=Status(screening.outcome))
+        received = Event(
+            reference=reference,
+            seq=1,
+            at=now,
+            type="received",
+            actor=SYSTEM.id,
+            actor_role=SYSTEM.role,
+            visibility=Visibility.PUBLIC,
+            message=f"Complaint received via {message.channel.value}",
+            data={
+                "screening": {"outcome": screening.outcome, "reason": screening.reason},
+                "classification": classification.as_dict(),
+                "team": complaint.team,
+                "first_response_due_at": _iso(complaint.first_response_due_at),
+                "resolution_due_at": _iso(complaint.resolution_due_at),
+            },
+        )
+        return complaint, [received]
+
+    def _acknowledge(self, complaint: Complaint) -> None:
+        if complaint.ack_sent_at is not None:
+            return
+        delivery = self.notifier.send(complaint, "acknowledgement", acknowledgement_text(complaint))
+        _record_delivery(self.repository, self.clock, complaint.reference, "acknowledgement", delivery)
+
+
+class ComplaintService:
+    """Staff actions. Each one passes the state machine and appends exactly one event, under optimistic locking."""
+
+    MAX_ATTEMPTS = 3
+
+    def __init__(self, repository: ComplaintRepository, notifier: CustomerNotifier, clock: Clock):
+        self.repository = repository
+        self.notifier = notifier
+        self.clock = clock
+
+    def perform(
+        self, reference: str, command: Command, actor: Actor, expected_version: int | None = None
+    ) -> tuple[Complaint, Event]:
+        for attempt in range(self.MAX_ATTEMPTS):
+            current = self.repository.get(reference)
+            if expected_version is not None and current.version != expected_version:
+                raise ConcurrentModification(
+                    f"complaint is at version {current.version}, not {expected_version}; reload and retry"
+                )
+            changed, event = apply(current, command, actor, self.clock.now())
+            try:
+                self.repository.save(changed, event)
+                break
+            except ConcurrentModification:
+                if expected_version is not None or attempt == self.MAX_ATTEMPTS - 1:
+                    raise
+        if command.action == "respond":
+            delivery = self.notifier.send(changed, "response", command.message or "")
+            _record_delivery(self.repository, self.clock, reference, "response", delivery)
+            changed = self.repository.get(reference)
+        return changed, event
+
+
+def _record_delivery(
+    repository: ComplaintRepository, clock: Clock, reference: str, kind: str, delivery: Delivery | None
+) -> None:
+    """Append a 'customer_notified' event (and stamp ack_sent_at for acknowledgements), retrying lost locks."""
+    for attempt in range(ComplaintService.MAX_ATTEMPTS):
+        current = repository.get(reference)
+        now = clock.now()
+        updates = {"updated_at": now, "version": current.version + 1}
+        if kind == "acknowledgement":
+            if current.ack_sent_at is not None:
+                return
+            updates["ack_sent_at"] = now
+        event = Event(
+            reference=reference,
+            seq=current.version + 1,
+            at=now,
+            type="customer_notified" if delivery else "customer_unreachable",
+            actor=SYSTEM.id,
+            actor_role=SYSTEM.role,
+            visibility=Visibility.PUBLIC if kind == "acknowledgement" else Visibility.INTERNAL,
+            message=f"{kind.capitalize()} sent via {delivery.channel}" if delivery else f"No contact to send {kind}",
+            data={"kind": kind, **({"message_id": delivery.message_id, "channel": delivery.channel} if delivery else {})},
+        )
+        try:
+            repository.save(current.evolve(**updates), event)
+            return
+        except ConcurrentModification:
+            if attempt == ComplaintService.MAX_ATTEMPTS - 1:
+                raise
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,187 @@
+"""The HTTP edge: one route decorator that authenticates, validates (Pydantic), calls the view, and maps every
+domain error to its HTTP status in one place. Each route also records its OpenAPI description."""
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import parse_qs
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from ..config import settings
+from ..domain.errors import ConcurrentModification, IllegalTransition, InvalidCommand, NotFound
+from .auth import Forbidden, Unauthenticated, authenticate, cognito_authorizer
+from .schemas import ErrorResponse
+
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+HTML = "text/html"
+
+
+class RequestInvalid(Exception):
+    """Bad input with field-level messages (field -> message)."""
+
+    def __init__(self, fields: dict[str, str], message: str = "The request has invalid fields."):
+        super().__init__(message)
+        self.fields = fields
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    path: str
+    method: str
+    summary: str
+    tag: str
+    responses: dict[int, type[BaseModel] | None]
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    role: str | None = None
+    content_types: tuple[str, ...] = (JSON,)
+    html: bool = False
+    error_codes: tuple[int, ...] = field(default=())
+
+
+ROUTES: list[RouteSpec] = []
+
+
+def route(
+    blueprint: Blueprint,
+    path: str,
+    method: str,
+    *,
+    summary: str,
+    tag: str,
+    responses: dict[int, type[BaseModel] | None],
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    role: str | None = None,
+    content_types: tuple[str, ...] = (JSON,),
+    html: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a Chalice route. The view gets path params plus `body`, `query`, `user` as declared, and `request`."""
+    errors = [404, 400]
+    if role:
+        errors += [401, 403]
+    spec = RouteSpec(path, method, summary, tag, responses, body, query, role, content_types, html, tuple(errors))
+    ROUTES.append(spec)
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def handler(**path_params: str) -> Response:
+            request = blueprint.current_request
+            try:
+                kwargs: dict[str, Any] = dict(path_params, request=request)
+                if role:
+                    user = authenticate(request.headers, request.context or {})
+                    user.require(role)
+                    kwargs["user"] = user
+                if query is not None:
+                    kwargs["query"] = _validate(query, dict(request.query_params or {}))
+                if body is not None:
+                    kwargs["body"] = _validate(body, parse_body(request))
+                result = view(**kwargs)
+            except Exception as error:  # noqa: BLE001 - mapped below, unknown errors re-raised
+                return error_response(error, wants_html=html and accepts_html(request.headers))
+            return result if isinstance(result, Response) else json_response(result)
+
+        chalice_options: dict[str, Any] = {"methods": [method], "content_types": list(content_types)}
+        if role and cognito_authorizer() is not None:
+            chalice_options["authorizer"] = cognito_authorizer()
+        blueprint.route(path, **chalice_options)(handler)
+        return view
+
+    return decorator
+
+
+def parse_body(request: Any) -> dict[str, Any]:
+    raw: bytes = request.raw_body or b""
+    limit = settings().max_body_bytes
+    if len(raw) > limit:
+        raise RequestInvalid({"body": f"the request body is {len(raw)} bytes; the limit is {limit} bytes"})
+    content_type = (request.headers.get("content-type") or JSON).split(";")[0].strip().lower()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RequestInvalid({"body": "the request body is not valid UTF-8"}) from None
+    if content_type == FORM:
+        return {key: values[-1] for key, values in parse_qs(text, keep_blank_values=True).items()}
+    if not text.strip():
+        raise RequestInvalid({"body": "a JSON object is required"})
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RequestInvalid({"body": f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}"}) from None
+    if not isinstance(data, dict):
+        raise RequestInvalid({"body": "the JSON body must be an object"})
+    return data
+
+
+def _validate(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise RequestInvalid(field_errors(error)) from None
+
+
+def field_errors(error: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for item in error.errors(include_url=False):
+        name = ".".join(str(part) for part in item["loc"]) or "body"
+        message = item["msg"].removeprefix("Value error, ")
+        fields.setdefault(name, message)
+    return fields
+
+
+# The one place where errors become HTTP statuses.
+_STATUS: list[tuple[type[Exception], int, str]] = [
+    (RequestInvalid, 400, "validation_failed"),
+    (InvalidCommand, 400, "invalid_command"),
+    (Unauthenticated, 401, "unauthenticated"),
+    (Forbidden, 403, "forbidden"),
+    (NotFound, 404, "not_found"),
+    (IllegalTransition, 409, "illegal_transition"),
+    (ConcurrentModification, 409, "conflict"),
+]
+
+
+def error_response(error: Exception, wants_html: bool = False) -> Response:
+    for kind, status, code in _STATUS:
+        if isinstance(error, kind):
+            break
+    else:
+        raise error
+    fields = getattr(error, "fields", None)
+    if isinstance(error, InvalidCommand) and error.field:
+        fields = {error.field: str(error)}
+    payload = ErrorResponse(error=code, message=str(error), fields=fields)
+    headers = {"WWW-Authenticate": 'Bearer realm="staff"'} if status == 401 else {}
+    if wants_html:
+        from .pages import error_page
+
+        return html_response(error_page(status, payload), status, headers)
+    return json_response(payload, status, headers)
+
+
+def accepts_html(headers: Any) -> bool:
+    accept = (headers.get("accept") or "").lower()
+    return HTML in accept and accept.find(HTML) < (accept.find(JSON) if JSON in accept else len(accept) + 1)
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    if isinstance(payload, BaseModel):
+        payload = payload.model_dump(mode="json")
+    body = json.dumps(payload, ensure_ascii=False)
+    return Response(body=body, status_code=status, headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def html_response(page: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    secure = {
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+    return Response(body=page, status_code=status, headers={**secure, **(headers or {})})

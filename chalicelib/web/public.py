@@ -1,0 +1,111 @@
+"""Customer routes: the form, submitting a complaint, and its status page. Handlers stay thin."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from chalice import Blueprint
+
+from ..config import settings
+from ..domain.errors import NotFound
+from ..domain.model import Channel, IntakeMessage, Sender, Visibility
+from ..domain.reference import is_reference, new_reference
+from ..domain.tokens import access_token, token_matches
+from ..observability import logger, metrics
+from ..wiring import services
+from . import pages
+from .http import FORM, HTML, JSON, accepts_html, html_response, json_response, route
+from .schemas import ComplaintSubmission, ErrorResponse, PublicEvent, PublicStatus, StatusQuery, SubmissionAccepted
+
+public_routes = Blueprint(__name__)
+
+
+@route(public_routes, "/", "GET", summary="The complaint form", tag="customers", responses={200: None}, html=True)
+def complaint_form(request: Any):
+    return html_response(pages.complaint_form())
+
+
+@route(
+    public_routes, "/complaints", "POST",
+    summary="Submit a complaint (JSON or form-encoded); 202 with the reference and an access token",
+    tag="customers", body=ComplaintSubmission, content_types=(JSON, FORM), html=True,
+    responses={202: SubmissionAccepted, 400: ErrorResponse},
+)
+def submit_complaint(request: Any, body: ComplaintSubmission):
+    now = datetime.now(timezone.utc)
+    reference = new_reference(now)
+    message = IntakeMessage(
+        channel=Channel.WEB,
+        channel_message_id=str(uuid.uuid4()),
+        sender=Sender(name=body.name, email=body.email, phone=body.phone),
+        subject=body.subject,
+        text=body.description,
+        received_at=now,
+        language=body.language or _language(request.headers),
+        requested_category=body.category,
+        reference=reference,
+    )
+    services.intake_queue.send(message)
+    logger.set_correlation_id(reference)
+    logger.info("complaint queued", extra={"channel": "web"})
+    metrics.add_dimension(name="channel", value="web")
+    metrics.add_metric(name="ComplaintsReceived", unit=MetricUnit.Count, value=1)
+    token = access_token(services.token_secret, reference)
+    accepted = SubmissionAccepted(
+        reference=reference, status="received", status_url=_status_url(request, reference, token), access_token=token
+    )
+    if accepts_html(request.headers):
+        return html_response(pages.submission_page(accepted), 202)
+    return json_response(accepted, 202)
+
+
+@route(
+    public_routes, "/complaints/{reference}", "GET",
+    summary="A complaint's status and public history, for the customer holding its access token",
+    tag="customers", query=StatusQuery, html=True, responses={200: PublicStatus, 404: ErrorResponse},
+)
+def complaint_status(request: Any, reference: str, query: StatusQuery):
+    status = customer_view(reference, query.token)
+    if accepts_html(request.headers):
+        return html_response(pages.status_page(status))
+    return json_response(status)
+
+
+def customer_view(reference: str, token: str) -> PublicStatus:
+    """The same 404 for an unknown reference and a wrong token, so neither leaks whether a complaint exists."""
+    secret = services.token_secret
+    hidden = NotFound("no complaint matches this reference and token")
+    if not is_reference(reference) or not token:
+        raise hidden
+    complaint = services.repository.find(reference)
+    if complaint is None:
+        # A valid token proves we issued this reference: the complaint is still on the intake queue.
+        if token == access_token(secret, reference):
+            return PublicStatus(reference=reference, status="received", history=[])
+        raise hidden
+    if not token_matches(secret, reference, token, complaint.token_hash):
+        raise hidden
+    history = [
+        PublicEvent(at=e.at, type=e.type, message=e.message)
+        for e in services.repository.history(reference)
+        if e.visibility == Visibility.PUBLIC
+    ]
+    return PublicStatus(
+        reference=reference, status=complaint.status.value, subject=complaint.subject,
+        created_at=complaint.created_at, updated_at=complaint.updated_at, history=history,
+    )
+
+
+def _status_url(request: Any, reference: str, token: str) -> str:
+    base = settings().public_base_url
+    context = request.context or {}
+    if not base and context.get("domainName"):
+        base = f"https://{context['domainName']}/{context.get('stage', 'api')}"
+    return f"{base}/complaints/{reference}?token={token}"
+
+
+def _language(headers: Any) -> str | None:
+    accept = (headers.get("accept-language") or "").split(",")[0].split(";")[0].strip()
+    return accept.split("-")[0].lower() or None if accept and accept != "*" else None

@@ -1,0 +1,251 @@
+"""Request and response schemas (Pydantic). They validate input and describe the API in /openapi.json."""
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any, Literal, Optional
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..domain.lifecycle import RESOLUTION_CODES, ROOT_CAUSES
+from ..domain.model import Status
+from ..domain.stages import DEFAULT_CATEGORIES
+
+Category = Literal[DEFAULT_CATEGORIES]  # type: ignore[valid-type]
+Priority = Literal["P1", "P2", "P3", "P4"]
+StoredStatus = Literal[tuple(s.value for s in Status)]  # type: ignore[valid-type]
+StatusName = Literal[("received",) + tuple(s.value for s in Status)]  # type: ignore[valid-type]
+DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "US")
+_TRUE = {"true", "on", "yes", "1"}
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_missing(cls, data: Any) -> Any:
+        """HTML forms send empty strings for fields left blank."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+        return data
+
+
+def normalize_email(value: str) -> str:
+    try:
+        return validate_email(value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise ValueError(str(error)) from None
+
+
+def normalize_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str:
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError("not a phone number; use international format, e.g. +44 20 7946 0958") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number; use international format, e.g. +44 20 7946 0958")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class ComplaintSubmission(_Input):
+    """A complaint from the web form (JSON or form-encoded)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    email: Optional[str] = Field(None, max_length=254, description="E-mail and/or phone is required")
+    phone: Optional[str] = Field(None, max_length=32, description="Any format; stored as E.164")
+    subject: str = Field(min_length=3, max_length=200)
+    description: str = Field(min_length=10, max_length=5000)
+    category: Optional[Category] = None
+    language: Optional[str] = Field(None, pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$")
+    consent: bool = Field(description="The customer agrees that we store and process the complaint")
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: Optional[str]) -> Optional[str]:
+        return normalize_email(value) if value else None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: Optional[str]) -> Optional[str]:
+        return normalize_phone(value) if value else None
+
+    @field_validator("consent", mode="before")
+    @classmethod
+    def _checkbox(cls, value: Any) -> Any:
+        return value.strip().lower() in _TRUE if isinstance(value, str) else value
+
+    @field_validator("consent")
+    @classmethod
+    def _must_consent(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError("consent is required to register a complaint")
+        return value
+
+    @model_validator(mode="after")
+    def _contact(self) -> "ComplaintSubmission":
+        if not self.email and not self.phone:
+            raise ValueError("give an e-mail address or a phone number so we can reply")
+        return self
+
+
+class SubmissionAccepted(BaseModel):
+    reference: str
+    status: StatusName
+    status_url: str
+    access_token: str = Field(description="Keep it: it opens the status page. We store only a hash of it.")
+
+
+class ErrorResponse(BaseModel):
+    error: str
+    message: str
+    fields: Optional[dict[str, str]] = Field(None, description="Field name -> what is wrong with it")
+
+
+class StatusQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    token: str = Field("", max_length=200)
+
+
+class PublicEvent(BaseModel):
+    at: datetime
+    type: str
+    message: Optional[str] = None
+
+
+class PublicStatus(BaseModel):
+    reference: str
+    status: StatusName
+    subject: Optional[str] = None
+    created_at: Optional[datetime] = None
+    updated_at: Optional[datetime] = None
+    history: list[PublicEvent]
+
+
+# staff ------------------------------------------------------------------------
+class ComplaintListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Optional[StoredStatus] = None
+    team: Optional[str] = Field(None, max_length=64)
+    priority: Optional[Priority] = None
+    channel: Optional[Literal["web", "email", "sms"]] = None
+    category: Optional[str] = Field(None, max_length=64)
+    breached: Optional[bool] = None
+    created_from: Optional[datetime] = None
+    created_to: Optional[datetime] = None
+    limit: int = Field(25, ge=1, le=100)
+    cursor: Optional[str] = Field(None, max_length=2048)
+
+    @model_validator(mode="after")
+    def _aware_dates(self) -> "ComplaintListQuery":
+        for name in ("created_from", "created_to"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                raise ValueError(f"{name} needs a timezone, e.g. 2026-11-22T00:00:00Z")
+        return self
+
+
+class Customer(BaseModel):
+    name: Optional[str] = None
+    email: Optional[str] = None
+    phone: Optional[str] = None
+
+
+class ComplaintView(BaseModel):
+    reference: str
+    version: int
+    status: StatusName
+    channel: str
+    subject: str
+    description: str
+    customer: Customer
+    language: Optional[str] = None
+    category: str
+    priority: Priority
+    team: Optional[str] = None
+    assignee: Optional[str] = None
+    breached: bool
+    duplicate_of: Optional[str] = None
+    screening: dict[str, Optional[str]]
+    classification: dict[str, Any]
+    attachments: list[dict[str, Any]]
+    created_at: datetime
+    updated_at: datetime
+    next_due_at: Optional[datetime] = None
+    first_response_due_at: Optional[datetime] = None
+    resolution_due_at: Optional[datetime] = None
+    first_response_at: Optional[datetime] = None
+    acknowledged_at: Optional[datetime] = None
+    resolved_at: Optional[datetime] = None
+    closed_at: Optional[datetime] = None
+    resolution_code: Optional[str] = None
+    root_cause: Optional[str] = None
+    allowed_actions: list[str]
+
+
+class EventView(BaseModel):
+    seq: int
+    at: datetime
+    type: str
+    actor: str
+    actor_role: str
+    visibility: Literal["public", "internal"]
+    changes: dict[str, dict[str, Any]]
+    message: Optional[str] = None
+    data: dict[str, Any]
+
+
+class ComplaintPage(BaseModel):
+    items: list[ComplaintView]
+    next_cursor: Optional[str] = None
+
+
+class ComplaintDetail(BaseModel):
+    complaint: ComplaintView
+    history: list[EventView]
+
+
+# staff actions: one body model each ---------------------------------------------
+class _Action(_Input):
+    expected_version: Optional[int] = Field(
+        None, ge=1, description="Optimistic lock: fail with 409 if the complaint changed since this version"
+    )
+
+
+class AcknowledgeBody(_Action):
+    pass
+
+
+class MessageBody(_Action):
+    message: str = Field(min_length=1, max_length=5000)
+
+
+class OptionalMessageBody(_Action):
+    message: Optional[str] = Field(None, max_length=5000)
+
+
+class CategoryBody(_Action):
+    category: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
+    message: Optional[str] = Field(None, max_length=1000, description="Why the correction")
+
+
+class PriorityBody(_Action):
+    priority: Priority
+    message: Optional[str] = Field(None, max_length=1000, description="Why the correction")
+
+
+class AssignBody(_Action):
+    assignee: str = Field(min_length=1, max_length=128)
+    team: Optional[str] = Field(None, max_length=64)
+
+
+class ResolveBody(_Action):
+    resolution_code: Literal[RESOLUTION_CODES]  # type: ignore[valid-type]
+    root_cause: Literal[ROOT_CAUSES]  # type: ignore[valid-type]
+    message: Optional[str] = Field(None, max_length=5000)
+
+
+class ReopenBody(_Action):
+    message: str = Field(min_length=1, max_length=1000, description="Why the complaint is reopened")

@@ -1,0 +1,67 @@
+"""Integration fixtures: moto's mock_aws with the real tables and queue, and Chalice's test client."""
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from chalicelib.web.auth import mint_local_token
+
+
+@pytest.fixture
+def aws(tmp_path, monkeypatch):
+    monkeypatch.setenv("OUTBOX_DIR", str(tmp_path / "outbox"))
+    with mock_aws():
+        from chalicelib.adapters.dynamo_tables import TABLE_MODELS
+        from chalicelib.config import settings
+        from chalicelib.wiring import services
+
+        for model in TABLE_MODELS:
+            model.create_table(wait=True)
+        dynamodb = boto3.client("dynamodb")
+        dynamodb.create_table(
+            TableName="test-idempotency", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        )
+        queue_url = boto3.client("sqs").create_queue(QueueName="test-intake")["QueueUrl"]
+        monkeypatch.setenv("INTAKE_QUEUE_URL", queue_url)
+        settings.cache_clear()
+        services.reset()
+        yield {"queue_url": queue_url, "outbox": tmp_path / "outbox" / "customer-messages.jsonl"}
+        services.reset()
+        settings.cache_clear()
+
+
+@pytest.fixture
+def client(aws):
+    from chalice.test import Client
+
+    import app as application
+
+    with Client(application.app) as test_client:
+        yield test_client
+
+
+def staff_headers(role: str = "agent", subject: str = "agent-1") -> dict:
+    token = mint_local_token("test-jwt-signing-key-0123456789abcdef", subject, role)
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+def drain_intake(client, queue_url: str) -> list[dict]:
+    """Deliver what is on the intake queue to the worker, as Lambda would; returns the batch responses."""
+    sqs = boto3.client("sqs")
+    responses = []
+    while True:
+        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        if not received:
+            return responses
+        event = client.events.generate_sqs_event(message_bodies=[m["Body"] for m in received], queue_name="test-intake")
+        response = client.lambda_.invoke("intake_worker", event)
+        responses.append(response.payload)
+        for message in received:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def post_json(client, path: str, body: dict, headers: dict | None = None):
+    return client.http.post(path, headers={"Content-Type": "application/json", **(headers or {})}, body=json.dumps(body))

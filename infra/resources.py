@@ -2,6 +2,8 @@
 
 Both the deploy template (infra.build_template) and the local stack (infra.local_stack) are made from
 `resources()`; `function_environment()` says which resource each environment variable points to.
+`deploy_resources()` adds what refers to Chalice's functions and API (one IAM role per function, from
+`function_policies()`, and the CloudWatch alarms), so only the deploy template has it.
 Table key schemas come from the PynamoDB models, so code and infrastructure cannot drift apart.
 """
 from __future__ import annotations
@@ -14,15 +16,22 @@ from chalicelib.adapters.dynamo_tables import ComplaintModel, EventModel, Messag
 
 APP = "complaints"
 INTAKE_QUEUE_NAME = "complaints-intake"  # Chalice's on_sqs_message(queue=...) uses this name
+SLA_TIMER_QUEUE_NAME = "complaints-sla-timers"  # the name to use if a Chalice handler consumes the timer queue
 WORKER_TIMEOUT_SECONDS = 60
 MAX_RECEIVE_COUNT = 5
 STAFF_ROLES = ("agent", "manager", "admin")
 
-# Chalice logical ids of the functions this project deploys.
+# Chalice logical ids of the functions and the REST API this project deploys.
 API_FUNCTION = "APIHandler"
 INTAKE_WORKER_FUNCTION = "IntakeWorker"
+REST_API = "RestAPI"
+API_STAGE = "api"
+
+# Chalice SQS queue name -> logical id of the queue defined here (infra.build_template wires them).
+CHALICE_QUEUES = {INTAKE_QUEUE_NAME: "IntakeQueue", SLA_TIMER_QUEUE_NAME: "SlaTimerQueue"}
 
 Resource = dict[str, Any]
+Statement = dict[str, Any]
 
 
 def _name(suffix: str) -> dict[str, str]:
@@ -33,6 +42,16 @@ def _arn(logical_id: str) -> dict[str, list[str]]:
     return {"Fn::GetAtt": [logical_id, "Arn"]}
 
 
+def _sub(text: str) -> dict[str, str]:
+    return {"Fn::Sub": text}
+
+
+def _key_schema(keys: list[dict[str, str]]) -> list[dict[str, str]]:
+    """HASH first, then RANGE (DynamoDB rejects any other order; PynamoDB does not sort them)."""
+    ordered = sorted(keys, key=lambda k: k["KeyType"] != "HASH")
+    return [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in ordered]
+
+
 def table_from_model(model: type[Model], suffix: str, stream: bool = False) -> Resource:
     """An AWS::DynamoDB::Table whose keys and GSIs are read from a PynamoDB model."""
     schema = model._get_schema()
@@ -40,17 +59,17 @@ def table_from_model(model: type[Model], suffix: str, stream: bool = False) -> R
         "TableName": _name(suffix),
         "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": [
-            {"AttributeName": a["attribute_name"], "AttributeType": a["attribute_type"]}
+            {"AttributeName": a["AttributeName"], "AttributeType": a["AttributeType"]}
             for a in schema["attribute_definitions"]
         ],
-        "KeySchema": [{"AttributeName": k["attribute_name"], "KeyType": k["key_type"]} for k in schema["key_schema"]],
+        "KeySchema": _key_schema(schema["key_schema"]),
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
         "SSESpecification": {"SSEEnabled": True},
     }
     indexes = [
         {
             "IndexName": index["index_name"],
-            "KeySchema": [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in index["key_schema"]],
+            "KeySchema": _key_schema(index["key_schema"]),
             "Projection": {"ProjectionType": index["projection"]["ProjectionType"]},
         }
         for index in schema.get("global_secondary_indexes", [])
@@ -109,6 +128,12 @@ def resources() -> dict[str, Resource]:
             },
         },
         **_queue_with_dlq("IntakeQueue", "intake", visibility_timeout=6 * WORKER_TIMEOUT_SECONDS),
+        # SLA timers: one-off EventBridge Scheduler schedules in this group deliver to SlaTimerQueue.
+        **_queue_with_dlq("SlaTimerQueue", "sla-timers", visibility_timeout=6 * WORKER_TIMEOUT_SECONDS),
+        "SlaScheduleGroup": {"Type": "AWS::Scheduler::ScheduleGroup", "Properties": {"Name": _name("sla")}},
+        "SlaSchedulerRole": _role(
+            "sla-scheduler", "scheduler.amazonaws.com", [_allow(["sqs:SendMessage"], [_arn("SlaTimerQueue")])]
+        ),
         "AlertsTopic": {
             "Type": "AWS::SNS::Topic",
             "Properties": {
@@ -178,4 +203,149 @@ def function_environment() -> dict[str, Any]:
         "INTAKE_QUEUE_URL": {"Ref": "IntakeQueue"},
         "ALERTS_TOPIC_ARN": {"Ref": "AlertsTopic"},
         "TOKEN_SECRET_NAME": {"Ref": "TokenSecret"},
+        "TIMER_QUEUE_ARN": _arn("SlaTimerQueue"),
+        "SCHEDULER_GROUP": {"Ref": "SlaScheduleGroup"},
+        "SCHEDULER_ROLE_ARN": _arn("SlaSchedulerRole"),
     }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# IAM: one role per function, each allowed only what its code calls. Logs and X-Ray come from AWS managed policies
+# (their Resource "*" is AWS's: X-Ray has no resource-level permissions, log groups are named after the function).
+
+DDB_READ = ["dynamodb:GetItem", "dynamodb:Query"]
+# A transaction is authorised per item: there is no dynamodb:TransactWriteItems IAM action.
+DDB_TRANSACT_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"]
+DDB_IDEMPOTENCY = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+SQS_CONSUME = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+SMS_STATEMENT_SID = "PublishSmsToCustomers"
+LAMBDA_MANAGED_POLICIES = [
+    _sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
+    _sub("arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"),
+]
+
+
+def _allow(actions: list[str], resources: list[Any], sid: str | None = None, **extra: Any) -> Statement:
+    statement: Statement = {"Effect": "Allow", "Action": actions, "Resource": resources, **extra}
+    if sid:
+        statement["Sid"] = sid
+    return statement
+
+
+def _role(suffix: str, service: str, statements: list[Statement], managed: list[Any] | None = None) -> Resource:
+    """An IAM role that `service` assumes, with one inline least-privilege policy."""
+    properties: dict[str, Any] = {
+        "RoleName": _name(suffix),
+        "AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+        },
+        "Policies": [{"PolicyName": "least-privilege", "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}],
+    }
+    if managed:
+        properties["ManagedPolicyArns"] = managed
+    return {"Type": "AWS::IAM::Role", "Properties": properties}
+
+
+def _tables(*logical_ids: str) -> list[Any]:
+    return [_arn(t) for t in logical_ids]
+
+
+def _common_statements() -> list[Statement]:
+    """What both functions use: the token key and once-only customer messages (SES e-mail, SNS SMS).
+    SLA timers and manager alerts get their permissions with the code that uses them."""
+    return [
+        _allow(["secretsmanager:GetSecretValue"], [{"Ref": "TokenSecret"}]),
+        _allow(DDB_IDEMPOTENCY, _tables("IdempotencyTable")),
+        _allow(["ses:SendEmail"], [_sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*")]),
+        # SMS to a phone number has no resource ARN and SNS has no condition key for it, so Resource must be "*"
+        # (which also admits any topic); the condition keeps it to this region. Drop it if SMS replies go away.
+        _allow(["sns:Publish"], ["*"], sid=SMS_STATEMENT_SID,
+               Condition={"StringEquals": {"aws:RequestedRegion": {"Ref": "AWS::Region"}}}),
+    ]
+
+
+def function_policies() -> dict[str, list[Statement]]:
+    """Policy statements per Chalice function logical id (infra.build_template gives each its own role)."""
+    complaint_reads = _tables("ComplaintsTable", "EventsTable", "MessageIndexTable") + [
+        _sub("${ComplaintsTable.Arn}/index/*")
+    ]
+    return {
+        API_FUNCTION: [
+            _allow(DDB_READ, complaint_reads),
+            _allow(DDB_TRANSACT_WRITE, _tables("ComplaintsTable", "EventsTable")),  # staff actions
+            _allow(["sqs:SendMessage"], [_arn("IntakeQueue")]),  # public submissions
+            *_common_statements(),
+        ],
+        INTAKE_WORKER_FUNCTION: [
+            _allow(SQS_CONSUME, [_arn("IntakeQueue")]),
+            _allow(DDB_READ, complaint_reads),
+            _allow(DDB_TRANSACT_WRITE, _tables("ComplaintsTable", "EventsTable", "MessageIndexTable")),
+            *_common_statements(),
+        ],
+    }
+
+
+def role_id(function: str) -> str:
+    return f"{function}Role"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Alarms to OpsAlarmTopic.
+
+def _alarm(suffix: str, description: str, namespace: str, metric: str, dimensions: dict[str, Any],
+           threshold: float, statistic: str = "Maximum", period: int = 60) -> Resource:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": _name(f"alarm-{suffix}"),
+            "AlarmDescription": description,
+            "Namespace": namespace,
+            "MetricName": metric,
+            "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions.items()],
+            "Statistic": statistic,
+            "Period": period,
+            "EvaluationPeriods": 1,
+            "Threshold": threshold,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": "OpsAlarmTopic"}],
+            "OKActions": [{"Ref": "OpsAlarmTopic"}],
+        },
+    }
+
+
+def _alarms(items: dict[str, Resource]) -> dict[str, Resource]:
+    alarms: dict[str, Resource] = {}
+    for logical_id, resource in items.items():
+        if resource["Type"] == "AWS::SQS::Queue" and logical_id.endswith("DeadLetterQueue"):
+            queue_name = resource["Properties"]["QueueName"]
+            alarms[f"{logical_id}Alarm"] = _alarm(
+                f"{logical_id}", f"Messages in {logical_id}: they failed {MAX_RECEIVE_COUNT} times",
+                "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_name}, threshold=0,
+            )
+    alarms["IntakeQueueAgeAlarm"] = _alarm(
+        "IntakeQueueAge", "The oldest intake message waits over 5 minutes", "AWS/SQS",
+        "ApproximateAgeOfOldestMessage", {"QueueName": items["IntakeQueue"]["Properties"]["QueueName"]}, threshold=300,
+    )
+    for function in (API_FUNCTION, INTAKE_WORKER_FUNCTION):
+        alarms[f"{function}ErrorsAlarm"] = _alarm(
+            f"{function}Errors", f"{function} Lambda errors", "AWS/Lambda", "Errors",
+            {"FunctionName": {"Ref": function}}, threshold=0, statistic="Sum", period=300,
+        )
+    alarms["Api5xxAlarm"] = _alarm(
+        "Api5xx", "API Gateway 5XX responses", "AWS/ApiGateway", "5XXError",
+        {"ApiName": _name("api"), "Stage": API_STAGE}, threshold=0, statistic="Sum", period=300,
+    )
+    return alarms
+
+
+def deploy_resources() -> dict[str, Resource]:
+    """Resources that refer to Chalice's functions and API, so only the deploy template has them: one IAM role per
+    function and the CloudWatch alarms. The API is named `<stack>-api` by infra.build_template."""
+    items: dict[str, Resource] = {
+        role_id(function): _role(function, "lambda.amazonaws.com", statements, LAMBDA_MANAGED_POLICIES)
+        for function, statements in function_policies().items()
+    }
+    items.update(_alarms(resources()))
+    return items

@@ -24,7 +24,7 @@ class DynamoComplaintRepository:
         self._connection = connection
 
     def _transaction(self) -> TransactWrite:
-        connection = self._connection or Connection(region=ComplaintModel.Meta.region, host=ComplaintModel.Meta.host)
+        connection = self._connection = self._connection or Connection(region=ComplaintModel.Meta.region, host=ComplaintModel.Meta.host)
         return TransactWrite(connection=connection)
 
     # writes -----------------------------------------------------------------

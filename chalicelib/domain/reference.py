@@ -7,7 +7,7 @@ from datetime import datetime
 
 # Crockford base32 without I, L, O, U: easy to read aloud and to type from a phone.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-PATTERN = re.compile(r"^CMP-\d{8}-[0-9A-HJKMNP-TV-Z]{5}$")
+PATTERN = re.compile(r"^CMP-[0-9]{8}-[0-9A-HJKMNP-TV-Z]{5}\Z")  # ASCII digits; \Z: no trailing newline
 
 
 def new_reference(now: datetime) -> str:

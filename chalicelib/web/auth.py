@@ -7,8 +7,6 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-import jwt
-
 from ..config import settings
 
 LOCAL_ISSUER = "complaints-local"
@@ -70,6 +68,8 @@ def _verify_local(headers: Mapping[str, str]) -> dict[str, Any]:
         raise Unauthenticated("missing bearer token: send 'Authorization: Bearer <jwt>'")
     if not secret:
         raise Unauthenticated("local authentication is not configured (LOCAL_JWT_SECRET is unset)")
+    import jwt  # only the local stack verifies tokens itself; in AWS the Cognito authorizer does
+
     try:
         return jwt.decode(
             token.strip(), secret, algorithms=["HS256"], audience=LOCAL_AUDIENCE, issuer=LOCAL_ISSUER,
@@ -91,6 +91,8 @@ def _user_from_claims(claims: Mapping[str, Any]) -> StaffUser:
 
 def mint_local_token(secret: str, subject: str, role: str, email: str | None = None, ttl_seconds: int = 12 * 3600) -> str:
     """A development token with the same claims shape as Cognito's ID token."""
+    import jwt
+
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
     now = int(time.time())

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 from typing import Any, Literal, Optional
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from typing_extensions import Annotated
 
 from ..domain.lifecycle import RESOLUTION_CODES, ROOT_CAUSES
 from ..domain.model import Status
@@ -21,7 +21,11 @@ DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "US")
 _TRUE = {"true", "on", "yes", "1"}
 
 
-class _Input(BaseModel):
+class _Schema(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # validators are built on first use, not at cold start
+
+
+class _Input(_Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @model_validator(mode="before")
@@ -34,6 +38,8 @@ class _Input(BaseModel):
 
 
 def normalize_email(value: str) -> str:
+    from email_validator import EmailNotValidError, validate_email  # imported on use: keeps cold start lean
+
     try:
         return validate_email(value, check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
@@ -41,6 +47,8 @@ def normalize_email(value: str) -> str:
 
 
 def normalize_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str:
+    import phonenumbers  # imported on use: keeps cold start lean
+
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
@@ -53,14 +61,23 @@ def normalize_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str:
 class ComplaintSubmission(_Input):
     """A complaint from the web form (JSON or form-encoded)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"anyOf": [{"required": ["email"]}, {"required": ["phone"]}]},
+    )
+
     name: str = Field(min_length=1, max_length=200)
-    email: Optional[str] = Field(None, max_length=254, description="E-mail and/or phone is required")
+    email: Optional[str] = Field(
+        None, max_length=254, description="E-mail and/or phone is required", json_schema_extra={"format": "email"}
+    )
     phone: Optional[str] = Field(None, max_length=32, description="Any format; stored as E.164")
     subject: str = Field(min_length=3, max_length=200)
     description: str = Field(min_length=10, max_length=5000)
     category: Optional[Category] = None
     language: Optional[str] = Field(None, pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$")
-    consent: bool = Field(description="The customer agrees that we store and process the complaint")
+    consent: bool = Field(
+        description="The customer agrees that we store and process the complaint; must be true",
+        json_schema_extra={"const": True},
+    )
 
     @field_validator("email")
     @classmethod
@@ -91,31 +108,31 @@ class ComplaintSubmission(_Input):
         return self
 
 
-class SubmissionAccepted(BaseModel):
+class SubmissionAccepted(_Schema):
     reference: str
     status: StatusName
     status_url: str
     access_token: str = Field(description="Keep it: it opens the status page. We store only a hash of it.")
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(_Schema):
     error: str
     message: str
     fields: Optional[dict[str, str]] = Field(None, description="Field name -> what is wrong with it")
 
 
-class StatusQuery(BaseModel):
+class StatusQuery(_Schema):
     model_config = ConfigDict(extra="ignore")
     token: str = Field("", max_length=200)
 
 
-class PublicEvent(BaseModel):
+class PublicEvent(_Schema):
     at: datetime
     type: str
     message: Optional[str] = None
 
 
-class PublicStatus(BaseModel):
+class PublicStatus(_Schema):
     reference: str
     status: StatusName
     subject: Optional[str] = None
@@ -125,7 +142,17 @@ class PublicStatus(BaseModel):
 
 
 # staff ------------------------------------------------------------------------
-class ComplaintListQuery(BaseModel):
+def _iso_datetime_only(value: Any) -> Any:
+    """Pydantic would read '0.5' as a Unix timestamp; the API takes ISO 8601 date-times only."""
+    if not isinstance(value, str) or not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("use an ISO 8601 date-time with a timezone, e.g. 2026-11-22T00:00:00Z")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime_only)]
+
+
+class ComplaintListQuery(_Schema):
     model_config = ConfigDict(extra="forbid")
     status: Optional[StoredStatus] = None
     team: Optional[str] = Field(None, max_length=64)
@@ -133,8 +160,8 @@ class ComplaintListQuery(BaseModel):
     channel: Optional[Literal["web", "email", "sms"]] = None
     category: Optional[str] = Field(None, max_length=64)
     breached: Optional[bool] = None
-    created_from: Optional[datetime] = None
-    created_to: Optional[datetime] = None
+    created_from: Optional[IsoDateTime] = None
+    created_to: Optional[IsoDateTime] = None
     limit: int = Field(25, ge=1, le=100)
     cursor: Optional[str] = Field(None, max_length=2048)
 
@@ -147,13 +174,13 @@ class ComplaintListQuery(BaseModel):
         return self
 
 
-class Customer(BaseModel):
+class Customer(_Schema):
     name: Optional[str] = None
     email: Optional[str] = None
     phone: Optional[str] = None
 
 
-class ComplaintView(BaseModel):
+class ComplaintView(_Schema):
     reference: str
     version: int
     status: StatusName
@@ -185,7 +212,7 @@ class ComplaintView(BaseModel):
     allowed_actions: list[str]
 
 
-class EventView(BaseModel):
+class EventView(_Schema):
     seq: int
     at: datetime
     type: str
@@ -197,12 +224,12 @@ class EventView(BaseModel):
     data: dict[str, Any]
 
 
-class ComplaintPage(BaseModel):
+class ComplaintPage(_Schema):
     items: list[ComplaintView]
     next_cursor: Optional[str] = None
 
 
-class ComplaintDetail(BaseModel):
+class ComplaintDetail(_Schema):
     complaint: ComplaintView
     history: list[EventView]
 

@@ -1,5 +1,7 @@
 """Integration fixtures: moto's mock_aws with the real tables and queue, and Chalice's test client."""
+import contextlib
 import json
+import os
 
 import boto3
 import pytest
@@ -8,29 +10,40 @@ from moto import mock_aws
 from chalicelib.web.auth import mint_local_token
 
 
-@pytest.fixture
-def aws(tmp_path, monkeypatch):
-    monkeypatch.setenv("OUTBOX_DIR", str(tmp_path / "outbox"))
-    with mock_aws():
-        from chalicelib.adapters.dynamo_tables import TABLE_MODELS
-        from chalicelib.config import settings
-        from chalicelib.wiring import services
+@contextlib.contextmanager
+def provision_fake_aws(tmp_path):
+    """moto's mock_aws with the app's tables and intake queue; settings and services rebuilt around it."""
+    from chalicelib.adapters.dynamo_tables import TABLE_MODELS
+    from chalicelib.config import settings
+    from chalicelib.wiring import services
 
+    saved = {key: os.environ.get(key) for key in ("OUTBOX_DIR", "INTAKE_QUEUE_URL")}
+    os.environ["OUTBOX_DIR"] = str(tmp_path / "outbox")
+    with mock_aws():
         for model in TABLE_MODELS:
             model.create_table(wait=True)
-        dynamodb = boto3.client("dynamodb")
-        dynamodb.create_table(
+        boto3.client("dynamodb").create_table(
             TableName="test-idempotency", BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         )
         queue_url = boto3.client("sqs").create_queue(QueueName="test-intake")["QueueUrl"]
-        monkeypatch.setenv("INTAKE_QUEUE_URL", queue_url)
+        os.environ["INTAKE_QUEUE_URL"] = queue_url
         settings.cache_clear()
         services.reset()
-        yield {"queue_url": queue_url, "outbox": tmp_path / "outbox" / "customer-messages.jsonl"}
-        services.reset()
-        settings.cache_clear()
+        try:
+            yield {"queue_url": queue_url, "outbox": tmp_path / "outbox" / "customer-messages.jsonl"}
+        finally:
+            services.reset()
+            settings.cache_clear()
+            for key, value in saved.items():
+                os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+
+
+@pytest.fixture
+def aws(tmp_path):
+    with provision_fake_aws(tmp_path) as resources:
+        yield resources
 
 
 @pytest.fixture

@@ -1,0 +1,100 @@
+"""Merge `chalice package --stage prod` output (SAM) with infra.resources into the one deploy template.
+
+Chalice knows the functions, the API and the SQS event source; infra.resources knows everything else. This module
+connects the two: roles, environment variables, the real queue ARNs and the real Cognito user pool.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from infra.resources import (
+    CHALICE_QUEUES,
+    REST_API,
+    _arn,
+    deploy_resources,
+    function_environment,
+    function_policies,
+    resources,
+    role_id,
+)
+
+Template = dict[str, Any]
+FUNCTION_TYPE = "AWS::Serverless::Function"
+
+
+class TemplateError(Exception):
+    """The Chalice output does not look like what infra expects (a new function, queue or authorizer)."""
+
+
+def build(sam_template: Template) -> Template:
+    template = copy.deepcopy(sam_template)
+    chalice_resources: dict[str, Any] = template["Resources"]
+    ours = {**resources(), **deploy_resources()}
+    clash = set(ours) & set(chalice_resources)
+    if clash:
+        raise TemplateError(f"logical ids defined by both Chalice and infra.resources: {sorted(clash)}")
+
+    policies = function_policies()
+    for logical_id, resource in chalice_resources.items():
+        if resource["Type"] == FUNCTION_TYPE:
+            if logical_id not in policies:
+                raise TemplateError(f"function {logical_id} has no entry in infra.resources.function_policies()")
+            _patch_function(resource["Properties"], logical_id)
+
+    _patch_api(chalice_resources[REST_API]["Properties"])
+    chalice_resources.update(ours)
+    template.setdefault("Outputs", {}).update(_outputs(template["Outputs"]))
+    template["Description"] = "Complaint management: Chalice functions and API, tables, queues, topics, Cognito"
+    return template
+
+
+def _patch_function(properties: dict[str, Any], logical_id: str) -> None:
+    properties["Role"] = _arn(role_id(logical_id))
+    properties.setdefault("Environment", {}).setdefault("Variables", {}).update(function_environment())
+    for event in properties.get("Events", {}).values():
+        if event["Type"] == "SQS":
+            _patch_sqs_event(event["Properties"], logical_id)
+
+
+def _patch_sqs_event(event: dict[str, Any], function: str) -> None:
+    """Chalice points at arn:...:<queue name>; use our queue's real ARN and report partial batch failures."""
+    chalice_arn = event["Queue"]["Fn::Sub"] if isinstance(event["Queue"], dict) else event["Queue"]
+    queue_name = chalice_arn.rsplit(":", 1)[-1]
+    if queue_name not in CHALICE_QUEUES:
+        raise TemplateError(f"{function} consumes SQS queue {queue_name!r}; add it to infra.resources.CHALICE_QUEUES")
+    event["Queue"] = _arn(CHALICE_QUEUES[queue_name])
+    event["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
+
+
+def _patch_api(properties: dict[str, Any]) -> None:
+    """Name the API after the stack (the 5XX alarm uses it) and point Cognito authorizers at StaffUserPool."""
+    body = properties["DefinitionBody"]
+    body["info"]["title"] = {"Fn::Sub": "${AWS::StackName}-api"}
+    cognito = [
+        definition["x-amazon-apigateway-authorizer"]
+        for definition in body.get("securityDefinitions", {}).values()
+        if definition.get("x-amazon-apigateway-authtype") == "cognito_user_pools"
+    ]
+    if not cognito:
+        raise TemplateError(
+            "the API has no Cognito authorizer: package with AUTH_MODE=cognito so staff routes get "
+            "cognito_authorizer() (infra.package does this)"
+        )
+    for authorizer in cognito:
+        authorizer["providerARNs"] = [_arn("StaffUserPool")]
+
+
+def _outputs(chalice_outputs: dict[str, Any]) -> dict[str, Any]:
+    values = {
+        "ApiUrl": chalice_outputs["EndpointURL"]["Value"],
+        "IntakeQueueUrl": {"Ref": "IntakeQueue"},
+        "IntakeDeadLetterQueueUrl": {"Ref": "IntakeQueueDeadLetterQueue"},
+        "SlaTimerQueueUrl": {"Ref": "SlaTimerQueue"},
+        "AlertsTopicArn": {"Ref": "AlertsTopic"},
+        "OpsAlarmTopicArn": {"Ref": "OpsAlarmTopic"},
+        "StaffUserPoolId": {"Ref": "StaffUserPool"},
+        "StaffUserPoolClientId": {"Ref": "StaffUserPoolClient"},
+        "ComplaintsTableName": {"Ref": "ComplaintsTable"},
+    }
+    return {name: {"Value": value} for name, value in values.items()}

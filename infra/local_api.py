@@ -1,0 +1,49 @@
+"""The local HTTP API: chalice local's own server, plus what API Gateway does for methods the API does not
+declare (405, not http.server's 501). Used by the local stack and by the fuzz tests."""
+from __future__ import annotations
+
+import json
+import pathlib
+
+from chalice.config import Config
+from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer, RouteMatcher
+
+PROJECT_DIR = pathlib.Path(__file__).resolve().parents[1]
+
+
+class GatewayLikeHandler(ChaliceRequestHandler):
+    def __init__(self, request, client_address, server, app_object, config):
+        self._routes = app_object.routes  # set first: the base class handles the request inside __init__
+        self._matcher = RouteMatcher(list(app_object.routes))
+        super().__init__(request, client_address, server, app_object=app_object, config=config)
+
+    def _method_not_allowed(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))  # keep the connection in sync
+        try:
+            allowed = sorted(self._routes[self._matcher.match_route(self.path).route])
+        except ValueError:
+            allowed = []
+        status = 405 if allowed else 404
+        body = json.dumps({"error": "method_not_allowed", "message": f"{self.command} is not supported"}).encode()
+        self.send_response(status)
+        if allowed:
+            self.send_header("Allow", ", ".join(allowed))
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_TRACE = do_CONNECT = do_QUERY = _method_not_allowed
+
+
+def stage_config(stage: str = "local") -> Config:
+    with open(PROJECT_DIR / ".chalice" / "config.json", encoding="utf-8") as handle:
+        from_disk = json.load(handle)
+    return Config.create(chalice_stage=stage, project_dir=str(PROJECT_DIR), config_from_disk=from_disk)
+
+
+def create_server(app_object, host: str = "127.0.0.1", port: int = 8000, stage: str = "local") -> LocalDevServer:
+    """Like chalice's create_local_server, with the gateway-like handler. Port 0 picks a free port."""
+    CustomLocalChalice.__bases__ = (LocalChalice, app_object.__class__)
+    app_object.__class__ = CustomLocalChalice
+    return LocalDevServer(app_object, stage_config(stage), host, port, handler_cls=GatewayLikeHandler)

@@ -1,0 +1,196 @@
+"""The merged deploy template (chalice package + infra.resources) and the deployment.zip it deploys."""
+import json
+
+import pytest
+
+from infra import package
+from infra.build_template import TemplateError, build
+from infra.resources import (
+    API_FUNCTION,
+    INTAKE_WORKER_FUNCTION,
+    MAX_RECEIVE_COUNT,
+    SMS_STATEMENT_SID,
+    STAFF_ROLES,
+    function_environment,
+)
+
+FUNCTIONS = (API_FUNCTION, INTAKE_WORKER_FUNCTION)
+
+
+def of_type(template, resource_type):
+    return {lid: r for lid, r in template["Resources"].items() if r["Type"] == resource_type}
+
+
+def statements(role):
+    return [s for policy in role["Properties"].get("Policies", []) for s in policy["PolicyDocument"]["Statement"]]
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+# --- functions and queues ------------------------------------------------------------------------------------------
+
+def test_intake_worker_consumes_the_intake_queue_with_partial_batch_failures(template):
+    events = template["Resources"][INTAKE_WORKER_FUNCTION]["Properties"]["Events"]
+    (sqs,) = [e["Properties"] for e in events.values() if e["Type"] == "SQS"]
+    assert sqs["Queue"] == {"Fn::GetAtt": ["IntakeQueue", "Arn"]}
+    assert sqs["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert sqs["BatchSize"] == 10
+
+
+def test_every_queue_redrives_to_a_dead_letter_queue(template):
+    queues = of_type(template, "AWS::SQS::Queue")
+    dlqs = {lid for lid in queues if lid.endswith("DeadLetterQueue")}
+    main_queues = set(queues) - dlqs
+    assert {"IntakeQueue", "SlaTimerQueue"} <= main_queues
+    for lid in main_queues:
+        redrive = queues[lid]["Properties"]["RedrivePolicy"]
+        target = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        assert target in dlqs, lid
+        assert redrive["maxReceiveCount"] == MAX_RECEIVE_COUNT
+        # a message must not expire in the DLQ before someone looks at it
+        assert queues[target]["Properties"]["MessageRetentionPeriod"] > queues[lid]["Properties"]["MessageRetentionPeriod"]
+
+
+def test_every_function_gets_the_resource_environment(template):
+    for function in FUNCTIONS:
+        variables = template["Resources"][function]["Properties"]["Environment"]["Variables"]
+        assert function_environment().items() <= variables.items()
+        assert variables["AUTH_MODE"] == "cognito"
+
+
+# --- IAM -----------------------------------------------------------------------------------------------------------
+
+def test_every_function_has_its_own_lambda_role(template):
+    roles = [template["Resources"][f]["Properties"]["Role"] for f in FUNCTIONS]
+    assert roles == [{"Fn::GetAtt": [f"{f}Role", "Arn"]} for f in FUNCTIONS]
+    for function in FUNCTIONS:
+        trust = template["Resources"][f"{function}Role"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert trust == [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    assert "replaced-by-infra" not in json.dumps(template)
+
+
+def test_no_wildcard_resource_or_action_except_the_documented_sms_publish(template):
+    for lid, role in of_type(template, "AWS::IAM::Role").items():
+        for statement in statements(role):
+            actions = as_list(statement["Action"])
+            assert all("*" not in action for action in actions), (lid, actions)
+            if "*" in as_list(statement["Resource"]):
+                assert statement.get("Sid") == SMS_STATEMENT_SID and actions == ["sns:Publish"], (lid, statement)
+                assert statement["Condition"]
+
+
+def test_no_role_may_scan_a_table(template):
+    for lid, role in of_type(template, "AWS::IAM::Role").items():
+        for statement in statements(role):
+            assert "dynamodb:Scan" not in as_list(statement["Action"]), lid
+
+
+def test_only_the_intake_worker_consumes_the_intake_queue(template):
+    def can(function, action):
+        return any(action in as_list(s["Action"]) for s in statements(template["Resources"][f"{function}Role"]))
+
+    assert can(INTAKE_WORKER_FUNCTION, "sqs:ReceiveMessage") and not can(API_FUNCTION, "sqs:ReceiveMessage")
+    assert can(API_FUNCTION, "sqs:SendMessage") and not can(INTAKE_WORKER_FUNCTION, "sqs:SendMessage")
+
+
+def test_the_scheduler_role_may_only_send_to_the_timer_queue(template):
+    role = template["Resources"]["SlaSchedulerRole"]
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "scheduler.amazonaws.com"
+    }
+    assert statements(role) == [
+        {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [{"Fn::GetAtt": ["SlaTimerQueue", "Arn"]}]}
+    ]
+    assert template["Resources"]["SlaScheduleGroup"]["Type"] == "AWS::Scheduler::ScheduleGroup"
+
+
+# --- data, auth, alarms --------------------------------------------------------------------------------------------
+
+def test_complaints_table_has_the_query_indexes(template):
+    indexes = template["Resources"]["ComplaintsTable"]["Properties"]["GlobalSecondaryIndexes"]
+    assert {i["IndexName"] for i in indexes} == {"by_team_due", "by_email", "by_phone", "by_category", "by_status",
+                                                 "by_month"}
+    for index in indexes:
+        assert [k["KeyType"] for k in index["KeySchema"]] == ["HASH", "RANGE"]
+
+
+def test_staff_routes_use_the_stack_cognito_pool_and_its_groups(template):
+    assert "StaffUserPool" in of_type(template, "AWS::Cognito::UserPool")
+    groups = of_type(template, "AWS::Cognito::UserPoolGroup").values()
+    assert sorted(g["Properties"]["GroupName"] for g in groups) == sorted(STAFF_ROLES)
+    body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    authorizer = body["securityDefinitions"]["StaffUserPool"]["x-amazon-apigateway-authorizer"]
+    assert authorizer["providerARNs"] == [{"Fn::GetAtt": ["StaffUserPool", "Arn"]}]
+    staff_operations = [op for path, ops in body["paths"].items() if path.startswith("/staff") for op in ops.values()]
+    assert staff_operations
+    assert all(op.get("security") == [{"StaffUserPool": []}] for op in staff_operations)
+    assert "replacedbyinfra" not in json.dumps(template)
+
+
+def test_alarms_notify_ops(template):
+    alarms = of_type(template, "AWS::CloudWatch::Alarm")
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "OpsAlarmTopic"}]
+    watched_queues = [
+        d["Value"] for a in alarms.values() if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        for d in a["Properties"]["Dimensions"]
+    ]
+    dlqs = {lid: q for lid, q in of_type(template, "AWS::SQS::Queue").items() if lid.endswith("DeadLetterQueue")}
+    assert sorted(map(json.dumps, watched_queues)) == sorted(json.dumps(q["Properties"]["QueueName"]) for q in dlqs.values())
+    lambda_errors = [a for a in alarms.values() if a["Properties"]["MetricName"] == "Errors"]
+    assert sorted(a["Properties"]["Dimensions"][0]["Value"]["Ref"] for a in lambda_errors) == sorted(FUNCTIONS)
+    metrics = {a["Properties"]["MetricName"] for a in alarms.values()}
+    assert {"ApproximateAgeOfOldestMessage", "5XXError"} <= metrics
+
+
+def test_outputs_name_the_things_operators_need(template):
+    assert {"ApiUrl", "IntakeQueueUrl", "AlertsTopicArn", "StaffUserPoolId", "StaffUserPoolClientId"} <= set(
+        template["Outputs"]
+    )
+
+
+def test_cfn_lint_finds_nothing(built):
+    code, output = package.lint(built.template_path)
+    assert code == 0, output
+
+
+# --- build() refuses what it does not know -------------------------------------------------------------------------
+
+def _sam(queue="complaints-intake", function=INTAKE_WORKER_FUNCTION):
+    sqs = {"Type": "SQS", "Properties": {"Queue": {"Fn::Sub": f"arn:${{AWS::Partition}}:sqs:r:a:{queue}"}}}
+    api = {"DefinitionBody": {"info": {"title": "complaints"}, "paths": {}, "securityDefinitions": {"StaffUserPool": {
+        "x-amazon-apigateway-authtype": "cognito_user_pools", "x-amazon-apigateway-authorizer": {"providerARNs": []}}}}}
+    return {
+        "Outputs": {"EndpointURL": {"Value": "https://example"}},
+        "Resources": {
+            function: {"Type": "AWS::Serverless::Function", "Properties": {"Role": "x", "Events": {"E": sqs}}},
+            "RestAPI": {"Type": "AWS::Serverless::Api", "Properties": api},
+        },
+    }
+
+
+def test_build_rejects_an_unknown_queue_function_or_missing_authorizer():
+    assert build(_sam())["Resources"]["IntakeWorkerRole"]
+    with pytest.raises(TemplateError, match="CHALICE_QUEUES"):
+        build(_sam(queue="complaints-other"))
+    with pytest.raises(TemplateError, match="function_policies"):
+        build(_sam(function="ReportsWorker"))
+    no_auth = _sam()
+    no_auth["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["securityDefinitions"] = {}
+    with pytest.raises(TemplateError, match="Cognito"):
+        build(no_auth)
+
+
+# --- the deployment package ----------------------------------------------------------------------------------------
+
+@pytest.mark.packaging
+def test_deployment_zip_is_complete_small_and_built_for_lambda(built):
+    report = package.check_bundle(built.zip_path)
+    assert report.problems == []
+    assert report.unzipped_bytes <= package.MAX_UNZIPPED_BYTES
+    with __import__("zipfile").ZipFile(built.zip_path) as bundle:
+        top_level = {name.split("/")[0] for name in bundle.namelist()}
+    assert not top_level & {"sklearn", "scipy", "numpy", "pandas", "botocore"}
+    assert {"app.py", "chalicelib", "pydantic_core", "pynamodb"} <= top_level

@@ -47,3 +47,31 @@ def create_server(app_object, host: str = "127.0.0.1", port: int = 8000, stage: 
     CustomLocalChalice.__bases__ = (LocalChalice, app_object.__class__)
     app_object.__class__ = CustomLocalChalice
     return LocalDevServer(app_object, stage_config(stage), host, port, handler_cls=GatewayLikeHandler)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m infra.local_api --port 8000`: what `chalice local` does, with the gateway-like handler."""
+    import argparse
+    import os
+    import signal
+    import sys
+
+    parser = argparse.ArgumentParser(description="Serve the Chalice app locally (127.0.0.1 only)")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--stage", default="local")
+    args = parser.parse_args(argv)
+    config = stage_config(args.stage)
+    os.environ.update(config.environment_variables)  # as chalice local does: the stage's values win
+    sys.path.insert(0, str(PROJECT_DIR))
+    import app
+
+    server = create_server(app.app, "127.0.0.1", args.port, args.stage)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

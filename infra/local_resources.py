@@ -1,0 +1,249 @@
+"""Creates the resources of `infra.resources.resources()` in a moto server, the way CloudFormation would.
+
+A small interpreter: each supported resource type has a creator that calls boto3 and returns the resource's
+attributes (`Ref`, `Arn`, ...); the intrinsics Fn::Sub, Ref, Fn::GetAtt and Fn::Join are resolved against them,
+creating a referenced resource first when needed. Types that mean nothing locally (IAM, alarms, Cognito while
+AUTH_MODE=local) are not created but listed, and a reference to one resolves to a placeholder name/ARN (moto does
+not enforce IAM); any other type raises, so no resource is silently left out locally.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import boto3
+
+ACCOUNT_ID = "123456789012"  # moto's default account
+
+SKIPPED_TYPES = {
+    "AWS::IAM::Role": "IAM is not enforced by moto",
+    "AWS::IAM::Policy": "IAM is not enforced by moto",
+    "AWS::IAM::ManagedPolicy": "IAM is not enforced by moto",
+    "AWS::CloudWatch::Alarm": "no metrics are published locally",
+    "AWS::Cognito::UserPool": "AUTH_MODE=local signs staff tokens with a development key",
+    "AWS::Cognito::UserPoolClient": "AUTH_MODE=local signs staff tokens with a development key",
+    "AWS::Cognito::UserPoolGroup": "AUTH_MODE=local puts the role in the development token",
+    "AWS::SQS::QueuePolicy": "moto does not enforce resource policies",
+    "AWS::SNS::TopicPolicy": "moto does not enforce resource policies",
+}
+
+
+class UnsupportedResource(Exception):
+    pass
+
+
+@dataclass
+class LocalStack:
+    """What was created: attributes per logical id, the skipped resources and the resolved function environment."""
+
+    stack_name: str
+    region: str
+    created: dict[str, dict[str, str]] = field(default_factory=dict)  # logical id -> {"Type", "Ref", "Arn", ...}
+    skipped: dict[str, dict[str, str]] = field(default_factory=dict)  # logical id -> placeholder {"Type", "Ref", "Arn"}
+    environment: dict[str, str] = field(default_factory=dict)
+
+    def of_type(self, resource_type: str) -> dict[str, dict[str, str]]:
+        return {lid: attrs for lid, attrs in self.created.items() if attrs["Type"] == resource_type}
+
+
+class _Builder:
+    def __init__(self, definitions: dict[str, Any], stack: LocalStack, session: boto3.Session, endpoint: str | None,
+                 secret_values: dict[str, str]):
+        self.definitions = definitions
+        self.stack = stack
+        self.secret_values = secret_values
+        self._client_args = {"region_name": stack.region, "endpoint_url": endpoint}
+        self._session = session
+        self._clients: dict[str, Any] = {}
+        self._creating: set[str] = set()
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self._session.client(service, **self._client_args)
+        return self._clients[service]
+
+    def ensure(self, logical_id: str) -> dict[str, str]:
+        """Creates the resource (and, through its properties, what it references) unless already created."""
+        known = self.stack.created.get(logical_id) or self.stack.skipped.get(logical_id)
+        if known:
+            return known
+        if logical_id not in self.definitions:
+            raise UnsupportedResource(f"reference to unknown resource {logical_id!r}")
+        if self.definitions[logical_id]["Type"] in SKIPPED_TYPES:
+            self.stack.skipped[logical_id] = self._placeholder(logical_id)
+            return self.stack.skipped[logical_id]
+        if logical_id in self._creating:
+            raise UnsupportedResource(f"circular reference through {logical_id}")
+        self._creating.add(logical_id)
+        definition = self.definitions[logical_id]
+        resource_type = definition["Type"]
+        properties = self.resolve(definition.get("Properties", {}))
+        if logical_id in self.secret_values:
+            properties["SecretString"] = self.secret_values[logical_id]
+        attributes = CREATORS[resource_type](self, properties)
+        self.stack.created[logical_id] = {"Type": resource_type, **attributes}
+        return self.stack.created[logical_id]
+
+    def _placeholder(self, logical_id: str) -> dict[str, str]:
+        """Attributes of a resource that is not created: its *Name property (or logical id) and an ARN of that name."""
+        resource_type = self.definitions[logical_id]["Type"]
+        properties = self.definitions[logical_id].get("Properties", {})
+        name_key = next((k for k in properties if k.endswith("Name") and k != "DisplayName"), None)
+        name = str(self.resolve(properties[name_key])) if name_key else logical_id
+        _, service, kind = resource_type.lower().split("::")
+        region = "" if service == "iam" else self.stack.region
+        return {"Type": resource_type, "Ref": name, "Arn": f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{kind}/{name}"}
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (key, argument), = value.items()
+            if key == "Ref":
+                return self._ref(argument)
+            if key == "Fn::GetAtt":
+                logical_id, attribute = argument if isinstance(argument, list) else argument.split(".", 1)
+                return self._attribute(self.ensure(logical_id), logical_id, attribute)
+            if key == "Fn::Sub":
+                return self._sub(argument)
+            if key == "Fn::Join":
+                separator, items = argument
+                return separator.join(str(i) for i in self.resolve(items))
+            if key.startswith("Fn::"):
+                raise UnsupportedResource(f"intrinsic {key} is not supported by infra.local_resources")
+        return {k: self.resolve(v) for k, v in value.items()}
+
+    def _ref(self, name: str) -> str:
+        pseudo = {
+            "AWS::StackName": self.stack.stack_name, "AWS::Region": self.stack.region,
+            "AWS::AccountId": ACCOUNT_ID, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
+        }
+        return pseudo[name] if name in pseudo else self.ensure(name)["Ref"]
+
+    @staticmethod
+    def _attribute(attributes: dict[str, str], logical_id: str, name: str) -> str:
+        if name not in attributes:
+            raise UnsupportedResource(f"Fn::GetAtt {logical_id}.{name} is not provided locally")
+        return attributes[name]
+
+    def _sub(self, argument: str | list) -> str:
+        template, variables = (argument, {}) if isinstance(argument, str) else (argument[0], self.resolve(argument[1]))
+
+        def substitute(match: re.Match) -> str:
+            name = match.group(1)
+            if name in variables:
+                return str(variables[name])
+            if "." in name and not name.startswith("AWS::"):
+                return self.resolve({"Fn::GetAtt": name})
+            return self._ref(name)
+
+        return re.sub(r"\$\{([^}!]+)\}", substitute, template)
+
+
+def _table(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
+    passed_as_is = ("TableName", "AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes",
+                    "LocalSecondaryIndexes", "ProvisionedThroughput")
+    args: dict[str, Any] = {k: p[k] for k in passed_as_is if k in p}
+    if "StreamSpecification" in p:
+        args["StreamSpecification"] = {"StreamEnabled": True, **p["StreamSpecification"]}
+    if "SSESpecification" in p:
+        args["SSESpecification"] = {"Enabled": bool(p["SSESpecification"].get("SSEEnabled"))}
+    ddb = b.client("dynamodb")
+    description = ddb.create_table(**args)["TableDescription"]
+    if "TimeToLiveSpecification" in p:
+        ddb.update_time_to_live(TableName=args["TableName"], TimeToLiveSpecification=p["TimeToLiveSpecification"])
+    attributes = {"Ref": description["TableName"], "Arn": description["TableArn"]}
+    if description.get("LatestStreamArn"):
+        attributes["StreamArn"] = description["LatestStreamArn"]
+    return attributes
+
+
+def _attribute_value(value: Any) -> str:
+    """SQS and SNS take attributes as strings: JSON for policies, lower-case booleans."""
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _queue(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
+    sqs = b.client("sqs")
+    attributes = {k: _attribute_value(v) for k, v in p.items() if k not in ("QueueName", "Tags")}
+    url = sqs.create_queue(QueueName=p["QueueName"], Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return {"Ref": url, "Arn": arn, "QueueName": p["QueueName"], "QueueUrl": url}
+
+
+def _topic(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
+    attributes = {k: _attribute_value(p[k]) for k in ("DisplayName", "KmsMasterKeyId", "FifoTopic") if k in p}
+    arn = b.client("sns").create_topic(Name=p["TopicName"], Attributes=attributes)["TopicArn"]
+    return {"Ref": arn, "TopicArn": arn, "TopicName": p["TopicName"]}
+
+
+def _subscription(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
+    attributes = {k: _attribute_value(v) for k, v in p.items()
+                  if k in ("RawMessageDelivery", "FilterPolicy", "FilterPolicyScope")}
+    arn = b.client("sns").subscribe(TopicArn=p["TopicArn"], Protocol=p["Protocol"], Endpoint=p["Endpoint"],
+                                    Attributes=attributes, ReturnSubscriptionArn=True)["SubscriptionArn"]
+    return {"Ref": arn, "Arn": arn}
+
+
+def _secret(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
+    secrets = b.client("secretsmanager")
+    value = p.get("SecretString")
+    if value is None:
+        options = p.get("GenerateSecretString", {})
+        value = secrets.get_random_password(**{k: v for k, v in options.items() if k != "GenerateStringKey"})
+        value = value["RandomPassword"]
+    arn = secrets.create_secret(Name=p["Name"], Description=p.get("Description", ""), SecretString=value)["ARN"]
+    return {"Ref": arn, "Id": arn, "Name": p["Name"]}
+
+
+def _schedule_group(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
+    arn = b.client("scheduler").create_schedule_group(Name=p["Name"])["ScheduleGroupArn"]
+    return {"Ref": p["Name"], "Arn": arn}
+
+
+CREATORS: dict[str, Callable[[_Builder, dict[str, Any]], dict[str, str]]] = {
+    "AWS::DynamoDB::Table": _table,
+    "AWS::SQS::Queue": _queue,
+    "AWS::SNS::Topic": _topic,
+    "AWS::SNS::Subscription": _subscription,
+    "AWS::SecretsManager::Secret": _secret,
+    "AWS::Scheduler::ScheduleGroup": _schedule_group,
+}
+
+
+def create_resources(
+    definitions: dict[str, Any],
+    environment: dict[str, Any],
+    *,
+    stack_name: str = "local",
+    region: str = "us-east-1",
+    endpoint_url: str | None = None,
+    secret_values: dict[str, str] | None = None,
+    session: boto3.Session | None = None,
+) -> LocalStack:
+    """Creates every resource and resolves `environment` (CloudFormation values) to physical names/URLs/ARNs.
+
+    `secret_values` maps a secret's logical id to the value to store instead of a generated one.
+    """
+    unknown = {d["Type"] for d in definitions.values()} - set(CREATORS) - set(SKIPPED_TYPES)
+    if unknown:
+        raise UnsupportedResource(
+            f"infra.local_resources cannot create {sorted(unknown)}: add a creator (or a reason to skip) for each"
+        )
+    stack = LocalStack(stack_name=stack_name, region=region)
+    builder = _Builder(definitions, stack, session or boto3.Session(), endpoint_url, secret_values or {})
+    for logical_id in definitions:
+        builder.ensure(logical_id)
+    stack.environment = {name: str(builder.resolve(value)) for name, value in environment.items()}
+    return stack
+
+
+def describe_skipped(stack: LocalStack) -> list[str]:
+    return [f"{lid} ({a['Type']}, placeholder {a['Arn']}): {SKIPPED_TYPES[a['Type']]}"
+            for lid, a in stack.skipped.items()]

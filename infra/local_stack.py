@@ -1,0 +1,245 @@
+"""The whole service on this machine: moto, the resources of infra/resources.py, `chalice local` and the runner.
+
+    python -m infra.local_stack [--port 8000] [--moto-port 5000] [--state-dir .local] [--demo]
+
+Port 0 picks a free port. Keys are made once and kept in <state-dir>/keys.json; <state-dir>/endpoints.json is
+written once the API answers (and removed on exit). Ctrl-C or SIGTERM stops everything.
+The API runs as chalice local's server (infra.local_api) with the environment built here; for variables
+.chalice/config.json also sets, the config wins, as in `chalice local`. The same values are applied here,
+before the app is imported for the event runner.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from infra.mint_token import DEFAULT_STATE_DIR, ROLES, local_keys, mint
+
+ROOT = Path(__file__).resolve().parents[1]
+STACK_NAME = "local"
+REGION = "us-east-1"
+STAGE = "local"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Run the complaints service locally (moto + chalice local)")
+    parser.add_argument("--port", type=int, default=8000, help="API port (0: a free port)")
+    parser.add_argument("--moto-port", type=int, default=5000, help="moto server port (0: a free port)")
+    parser.add_argument("--state-dir", default=DEFAULT_STATE_DIR, help="keys, endpoints.json and the outboxes")
+    parser.add_argument("--retry-delay", type=int, default=10,
+                        help="seconds before a failed queue record is retried (AWS: the queue's VisibilityTimeout)")
+    parser.add_argument("--demo", action="store_true", help="post demo complaints once the stack is up")
+    return parser.parse_args(argv)
+
+
+def pick_port(port: int, option: str) -> int:
+    """`port` if it is free on 127.0.0.1 (0: any free port); a clear error rather than a hang when it is taken."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise SystemExit(f"port {port} is in use (another local stack?): stop it or pass {option} 0") from None
+        return probe.getsockname()[1]
+
+
+def chalice_stage_environment(stage: str = STAGE) -> dict[str, str]:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    return {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
+
+
+def use_environment(values: dict[str, str]) -> None:
+    """Sets `values` in this process; AWS_* variables not in it are dropped so nothing reaches a real account."""
+    for name in [n for n in os.environ if n.startswith("AWS_") and n not in values]:
+        del os.environ[name]
+    os.environ.update(values)
+
+
+def start_moto(port: int):
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    host, bound = server.get_host_and_port()
+    return server, f"http://{host}:{bound}"
+
+
+def create_stack(moto_url: str, keys: dict[str, str]):
+    from infra.local_resources import create_resources, describe_skipped
+    from infra.resources import function_environment, resources
+
+    stack = create_resources(resources(), function_environment(), stack_name=STACK_NAME, region=REGION,
+                             endpoint_url=moto_url, secret_values={"TokenSecret": keys["token_secret"]})
+    for line in describe_skipped(stack):
+        print(f"  not created locally: {line}")
+    return stack
+
+
+def import_app():
+    """Imports app.py afresh: PynamoDB models read table names and the endpoint at import time, and
+    infra.resources imported them before the environment was complete."""
+    for name in [n for n in sys.modules if n == "app" or n == "chalicelib" or n.startswith("chalicelib.")]:
+        del sys.modules[name]
+    return importlib.import_module("app").app
+
+
+def start_runner(stack, env: dict[str, str], alerts_file: Path, retry_delay: int, stop: threading.Event):
+    from infra.event_runner import EventRunner, local_names
+    from infra.resources import CHALICE_QUEUES
+
+    app = import_app()
+    queues = {k: a["Ref"] for a in stack.of_type("AWS::SQS::Queue").values() for k in (a["QueueName"], a["Arn"])}
+    queues.update({name: stack.created[logical_id]["Ref"] for name, logical_id in CHALICE_QUEUES.items()})
+    topics = {a["TopicName"]: a["Ref"] for a in stack.of_type("AWS::SNS::Topic").values()}
+    runner = EventRunner(
+        app, queues, local_names(app.app_name, STACK_NAME, topics),
+        topic_outboxes={env["ALERTS_TOPIC_ARN"]: str(alerts_file)}, stage=STAGE, region=REGION,
+        endpoint_url=env["AWS_ENDPOINT_URL"], retry_delay_seconds=retry_delay,
+    ).start()
+    thread = threading.Thread(target=runner.run, args=(stop,), name="event-runner", daemon=True)
+    thread.start()
+    return thread
+
+
+def start_chalice(port: int) -> subprocess.Popen:
+    """chalice local's server (infra.local_api), in its own process group so Ctrl-C handling stays ours."""
+    command = [sys.executable, "-m", "infra.local_api", "--port", str(port), "--stage", STAGE]
+    return subprocess.Popen(command, cwd=ROOT, env=dict(os.environ), start_new_session=True)
+
+
+def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"chalice local exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def stop_chalice(process: subprocess.Popen) -> None:
+    for sig, wait in ((signal.SIGINT, 3), (signal.SIGKILL, 3)):
+        if process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, sig)  # its own session: the reloader and its worker
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(wait)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def endpoints(stack, api_url: str, moto_url: str, state_dir: Path, outbox: Path, alerts: Path) -> dict:
+    return {
+        "api_url": api_url,
+        "form_url": f"{api_url}/",
+        "moto_url": moto_url,
+        "stack_name": STACK_NAME,
+        "region": REGION,
+        "queues": {a["QueueName"]: a["Ref"] for a in stack.of_type("AWS::SQS::Queue").values()},
+        "tables": {a["Ref"]: a["Arn"] for a in stack.of_type("AWS::DynamoDB::Table").values()},
+        "topics": {a["TopicName"]: a["Ref"] for a in stack.of_type("AWS::SNS::Topic").values()},
+        "environment": stack.environment,
+        "outbox_file": str(outbox / "customer-messages.jsonl"),
+        "alerts_file": str(alerts),
+        **{f"{role}_token": mint(role, state_dir=state_dir) for role in ROLES},
+    }
+
+
+def banner(info: dict, seconds: float, retry_delay: int) -> str:
+    return "\n".join([
+        "",
+        f"Local stack up in {seconds:.1f} s",
+        f"  API (chalice local)  {info['api_url']}",
+        f"  complaint form       {info['form_url']}",
+        f"  moto (AWS APIs)      {info['moto_url']}",
+        f"  acknowledgements     {info['outbox_file']}",
+        f"  manager alerts       {info['alerts_file']}",
+        f"  failed queue records are retried after {retry_delay} s (then the DLQ, as in AWS)",
+        f"  agent token          {info['agent_token']}",
+        f"  manager token        {info['manager_token']}",
+        "  e.g. curl -H \"Authorization: Bearer $TOKEN\" " + info["api_url"] + "/staff/complaints",
+        "  more tokens: make token ROLE=admin; all endpoints: .local/endpoints.json; Ctrl-C stops",
+        "",
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.monotonic()
+    api_port, moto_port = pick_port(args.port, "--port"), pick_port(args.moto_port, "--moto-port")
+    state_dir = Path(args.state_dir).resolve()
+    outbox, endpoints_file = state_dir / "outbox", state_dir / "endpoints.json"
+    endpoints_file.unlink(missing_ok=True)
+    keys = local_keys(state_dir, create=True)
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+
+    api_url = f"http://127.0.0.1:{api_port}"
+    moto, moto_url = start_moto(moto_port)
+    aws = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": REGION,
+           "AWS_REGION": REGION, "AWS_ENDPOINT_URL": moto_url, "DYNAMODB_ENDPOINT": moto_url}
+    use_environment(aws)
+    stack = create_stack(moto_url, keys)
+    env = {**aws, **stack.environment, "LOCAL_JWT_SECRET": keys["jwt_secret"], "TOKEN_SECRET": keys["token_secret"],
+           "OUTBOX_DIR": str(outbox), "PUBLIC_BASE_URL": api_url, **chalice_stage_environment()}
+    use_environment(env)
+
+    chalice = start_chalice(api_port)
+    stop_runner = threading.Event()
+    runner = None
+    status = 0
+    try:
+        runner = start_runner(stack, env, outbox / "alerts.jsonl", args.retry_delay, stop_runner)
+        wait_for_http(f"{api_url}/", chalice)
+        info = endpoints(stack, api_url, moto_url, state_dir, outbox, outbox / "alerts.jsonl")
+        endpoints_file.write_text(json.dumps(info, indent=2))
+        print(banner(info, time.monotonic() - started, args.retry_delay), flush=True)
+        if args.demo:
+            from infra.demo import post_demo_complaints
+
+            print("Demo complaints:", flush=True)
+            post_demo_complaints(api_url)
+        while not stopping.wait(0.5):
+            if chalice.poll() is not None:
+                raise RuntimeError(f"chalice local exited with {chalice.returncode}")
+    except Exception:  # noqa: BLE001 - report, then shut everything down
+        traceback.print_exc()
+        print("local stack failed", file=sys.stderr, flush=True)
+        status = 1
+    finally:
+        print("Stopping the local stack...", flush=True)
+        stopping_at = time.monotonic()
+        endpoints_file.unlink(missing_ok=True)
+        stop_chalice(chalice)
+        stop_runner.set()
+        if runner:
+            runner.join(5)
+        moto.stop()
+        print(f"Stopped in {time.monotonic() - stopping_at:.1f} s.", flush=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

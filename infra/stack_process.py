@@ -1,0 +1,88 @@
+"""The local stack as a child process on free ports with its own state dir, and a customer's journey through it.
+Shared by the end-to-end test and the intake latency benchmark."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+
+COMPLAINT = {
+    "name": "Erin Example", "email": "erin@example.com", "category": "billing", "consent": True,
+    "subject": "Refund not received", "description": "I returned the jacket on the 2nd and still have no refund.",
+}
+
+
+@dataclass
+class StackProcess:
+    process: subprocess.Popen
+    state_dir: Path
+    log_path: Path
+    endpoints: dict[str, Any]
+    startup_seconds: float
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 15) -> float:
+        """Sends `sig` and returns how many seconds the stack took to exit (killed after `timeout`)."""
+        started = time.monotonic()
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return time.monotonic() - started
+
+
+@contextmanager
+def running_stack(state_dir: Path, timeout: float = 60) -> Iterator[StackProcess]:
+    """Starts `python -m infra.local_stack` on free ports and yields once its endpoints.json is written."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    log_path = state_dir / "stack.log"
+    started = time.monotonic()
+    with open(log_path, "w") as log:
+        command = [sys.executable, "-m", "infra.local_stack", "--port", "0", "--moto-port", "0",
+                   "--state-dir", str(state_dir)]
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    stack = StackProcess(process, state_dir, log_path, {}, 0.0)
+    try:
+        endpoints = state_dir / "endpoints.json"
+        while not endpoints.exists():
+            if process.poll() is not None or time.monotonic() - started > timeout:
+                raise RuntimeError(f"the local stack did not start:\n{stack.log()}")
+            time.sleep(0.1)
+        stack.endpoints = json.loads(endpoints.read_text())
+        stack.startup_seconds = time.monotonic() - started
+        yield stack
+    finally:
+        stack.stop()
+
+
+def submit(api_url: str, **fields: Any) -> dict[str, Any]:
+    response = requests.post(f"{api_url}/complaints", json={**COMPLAINT, **fields}, timeout=10)
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def wait_for_acknowledgement(status_url: str, timeout: float = 15) -> dict[str, Any]:
+    """Polls the customer's status URL until its history shows the acknowledgement; returns that status."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = requests.get(status_url, headers={"Accept": "application/json"}, timeout=5).json()
+        if any(event["type"] == "customer_notified" for event in status.get("history", [])):
+            return status
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no acknowledgement within {timeout} s: {status}")
+        time.sleep(0.05)

@@ -9,14 +9,22 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_PHONE = re.compile(r"\+?\d[\d ().-]{7,}\d")
-_PII_KEYS = {"name", "customer_name", "email", "customer_email", "phone", "customer_phone", "sender", "to"}
+# +44 20 7946 0958 | (020) 7946 0958 | 020-7946-0958 | 07946095800; not CMP-20261122-7QF3K, 2026-11-22 or 10:11:12
+_PHONE = re.compile(
+    r"(?<![\w-])(?:\+\d[\d ().-]{6,}\d|\(?\d{2,5}\)?[ .-]\d{3,4}[ .-]\d{3,4}|\d{10,15})(?![\w-])"
+)
+_PII_KEYS = {"name", "customer_name", "email", "customer_email", "phone", "customer_phone", "sender", "to", "recipient"}
+# Fields Powertools writes itself: never personal, and a timestamp would look like a phone number.
+_LOGGER_KEYS = {"timestamp", "level", "location", "service", "cold_start", "function_name", "function_memory_size",
+                "function_arn", "function_request_id", "xray_trace_id", "correlation_id", "sampling_rate"}
 
 
 def mask(value: Any) -> Any:
     """Mask PII in log values: whole values under PII keys, and e-mails/phones inside free text."""
     if isinstance(value, dict):
-        return {k: ("***" if k in _PII_KEYS and v else mask(v)) for k, v in value.items()}
+        return {
+            k: v if k in _LOGGER_KEYS else "***" if k in _PII_KEYS and v else mask(v) for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [mask(v) for v in value]
     if isinstance(value, str):

@@ -23,6 +23,17 @@ Template = dict[str, Any]
 FUNCTION_TYPE = "AWS::Serverless::Function"
 
 
+# Deploy-time settings (the local stack has its own values for these).
+PARAMETERS = {
+    "SenderEmail": {
+        "Type": "String",
+        "Description": "The SES-verified address that acknowledgements and replies are sent from",
+        "Default": "complaints@example.com",
+        "AllowedPattern": "^[^@\\s]+@[^@\\s]+$",
+    }
+}
+
+
 class TemplateError(Exception):
     """The Chalice output does not look like what infra expects (a new function, queue or authorizer)."""
 
@@ -43,6 +54,7 @@ def build(sam_template: Template) -> Template:
             _patch_function(resource["Properties"], logical_id)
 
     _patch_api(chalice_resources[REST_API]["Properties"])
+    template.setdefault("Parameters", {}).update(PARAMETERS)
     chalice_resources.update(ours)
     template.setdefault("Outputs", {}).update(_outputs(template["Outputs"]))
     template["Description"] = "Complaint management: Chalice functions and API, tables, queues, topics, Cognito"
@@ -51,7 +63,9 @@ def build(sam_template: Template) -> Template:
 
 def _patch_function(properties: dict[str, Any], logical_id: str) -> None:
     properties["Role"] = _arn(role_id(logical_id))
-    properties.setdefault("Environment", {}).setdefault("Variables", {}).update(function_environment())
+    variables = properties.setdefault("Environment", {}).setdefault("Variables", {})
+    variables.update(function_environment())
+    variables["SENDER_EMAIL"] = {"Ref": "SenderEmail"}
     for event in properties.get("Events", {}).values():
         if event["Type"] == "SQS":
             _patch_sqs_event(event["Properties"], logical_id)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, QueryError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import ConcurrentModification, InvalidCommand, NotFound
@@ -106,7 +106,12 @@ class DynamoComplaintRepository:
                 limit=query.limit - len(items),
                 last_evaluated_key=cursor.pop("k", None),
             )
-            items.extend(_from_item(i) for i in results)
+            try:
+                items.extend(_from_item(i) for i in results)
+            except QueryError as error:
+                if query.cursor and error.cause_response_code == "ValidationException":
+                    raise _bad_cursor() from None  # a cursor we did not issue
+                raise
             if len(items) >= query.limit:
                 if results.last_evaluated_key:
                     return Page(items, _encode_cursor({"p": hash_key, "k": results.last_evaluated_key}))
@@ -180,11 +185,25 @@ def _decode_cursor(cursor: str | None) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if isinstance(data, dict):
-            return data
     except ValueError:
-        pass
-    raise InvalidCommand("cursor is not valid; use the next_cursor from a previous page", field="cursor")
+        raise _bad_cursor() from None
+    if _well_formed(data):
+        return data
+    raise _bad_cursor()
+
+
+def _well_formed(data: Any) -> bool:
+    """A cursor we issue: {"p": partition, "k": a DynamoDB key of string attributes}, both optional."""
+    if not isinstance(data, dict) or set(data) - {"p", "k"} or not isinstance(data.get("p", ""), str):
+        return False
+    key = data.get("k", {})
+    return isinstance(key, dict) and all(
+        isinstance(value, dict) and list(value) == ["S"] and isinstance(value["S"], str) for value in key.values()
+    )
+
+
+def _bad_cursor() -> InvalidCommand:
+    return InvalidCommand("cursor is not valid; use the next_cursor from a previous page", field="cursor")
 
 
 # mapping ----------------------------------------------------------------------

@@ -29,6 +29,7 @@ class OutgoingMessage:
     recipient: str
     subject: str
     text: str
+    complaint_version: int  # with the reference, makes each message unique: the same text sent twice is two messages
 
 
 class Transport(Protocol):
@@ -48,12 +49,14 @@ def outgoing(complaint: Complaint, kind: str, text: str) -> OutgoingMessage | No
     else:
         return None
     subject = "We received your complaint" if kind == "acknowledgement" else complaint.subject
-    return OutgoingMessage(complaint.reference, kind, channel, recipient, f"[{complaint.reference}] {subject}", text)
+    return OutgoingMessage(
+        complaint.reference, kind, channel, recipient, f"[{complaint.reference}] {subject}", text, complaint.version
+    )
 
 
 class ChannelNotifier:
-    """CustomerNotifier: picks the channel, then delivers once per (complaint, kind, text) with Powertools
-    idempotency, so a re-delivered queue message never sends the same message twice."""
+    """CustomerNotifier: picks the channel, then delivers each message once with Powertools idempotency (keyed on
+    the whole message, including the complaint version it belongs to), so a retry never sends it twice."""
 
     def __init__(self, transport: Transport, idempotency_table: str | None = None):
         self.transport = transport

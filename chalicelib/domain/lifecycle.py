@@ -43,6 +43,9 @@ TRANSITIONS: dict[str, Rule] = {
     "reopen": Rule(frozenset({S.RESOLVED}), S.IN_PROGRESS, Visibility.PUBLIC),
 }
 
+# Actions whose message goes to the customer through the channel of origin (and counts as a staff response).
+CUSTOMER_FACING = frozenset({"respond", "wait_on_customer", "resolve"})
+
 RESOLUTION_CODES = ("fixed", "refunded", "replaced", "explained", "compensated", "no_fault_found", "withdrawn")
 ROOT_CAUSES = ("people", "process", "product", "technology", "policy", "environment")
 
@@ -57,6 +60,17 @@ class Command:
     team: str | None = None
     resolution_code: str | None = None
     root_cause: str | None = None
+
+
+def next_due(complaint: Complaint) -> datetime | None:
+    """The deadline that matters now: first response until there is one, then resolution; none once closed."""
+    if not complaint.status.is_open:
+        return None
+    return complaint.first_response_due_at if complaint.first_response_at is None else complaint.resolution_due_at
+
+
+def is_customer_message(command: Command) -> bool:
+    return command.action in CUSTOMER_FACING and bool(command.message and command.message.strip())
 
 
 def allowed_actions(status: Status) -> list[str]:
@@ -75,9 +89,12 @@ def apply(complaint: Complaint, command: Command, actor: Actor, now: datetime) -
             f"allowed actions: {allowed}"
         )
     updates = _updates_for(complaint, command, actor, now)
+    if is_customer_message(command):
+        updates["first_response_at"] = complaint.first_response_at or now
     if rule.to is not None and rule.to != complaint.status:
         updates["status"] = rule.to
     updates["updated_at"] = now
+    updates["next_due_at"] = next_due(complaint.evolve(**updates))
     changes = {
         name: {"old": _plain(getattr(complaint, name)), "new": _plain(value)}
         for name, value in updates.items()
@@ -106,8 +123,6 @@ def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: date
         _require(command.message, "message", f"{action} needs a message")
     if action == "acknowledge":
         return {"acknowledged_at": now}
-    if action == "respond":
-        return {"first_response_at": complaint.first_response_at or now}
     if action == "change_category":
         _require(command.category, "category", "category is required")
         if command.category == complaint.category:

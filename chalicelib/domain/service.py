@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .errors import ConcurrentModification
-from .lifecycle import SYSTEM, Actor, Command, apply
+from .lifecycle import SYSTEM, Actor, Command, apply, is_customer_message
 from .model import Complaint, Event, IntakeMessage, Status, Visibility
 from .ports import Clock, ComplaintRepository, CustomerNotifier, Delivery
 from .reference import new_reference
@@ -156,9 +156,9 @@ class ComplaintService:
             except ConcurrentModification:
                 if expected_version is not None or attempt == self.MAX_ATTEMPTS - 1:
                     raise
-        if command.action == "respond":
-            delivery = self.notifier.send(changed, "response", command.message or "")
-            _record_delivery(self.repository, self.clock, reference, "response", delivery)
+        if is_customer_message(command):
+            delivery = self.notifier.send(changed, command.action, command.message or "")
+            _record_delivery(self.repository, self.clock, reference, command.action, delivery)
             changed = self.repository.get(reference)
         return changed, event
 
@@ -183,7 +183,7 @@ def _record_delivery(
             actor=SYSTEM.id,
             actor_role=SYSTEM.role,
             visibility=Visibility.PUBLIC if kind == "acknowledgement" else Visibility.INTERNAL,
-            message=f"{kind.capitalize()} sent via {delivery.channel}" if delivery else f"No contact to send {kind}",
+            message=_delivery_text(kind, delivery),
             data={"kind": kind, **({"message_id": delivery.message_id, "channel": delivery.channel} if delivery else {})},
         )
         try:
@@ -192,6 +192,11 @@ def _record_delivery(
         except ConcurrentModification:
             if attempt == ComplaintService.MAX_ATTEMPTS - 1:
                 raise
+
+
+def _delivery_text(kind: str, delivery: Delivery | None) -> str:
+    what = "Acknowledgement" if kind == "acknowledgement" else "Message to the customer"
+    return f"{what} sent by {delivery.channel}" if delivery else f"{what} not sent: no e-mail or phone on file"
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -10,7 +10,8 @@ from chalice import Blueprint
 
 from ..config import settings
 from ..domain.errors import NotFound
-from ..domain.model import Channel, IntakeMessage, Sender, Visibility
+from ..domain.lifecycle import CUSTOMER_FACING
+from ..domain.model import Channel, Event, IntakeMessage, Sender, Visibility
 from ..domain.reference import is_reference, new_reference
 from ..domain.tokens import access_token, token_matches
 from ..observability import logger, metrics
@@ -88,7 +89,7 @@ def customer_view(reference: str, token: str) -> PublicStatus:
     if not token_matches(secret, reference, token, complaint.token_hash):
         raise hidden
     history = [
-        PublicEvent(at=e.at, type=e.type, message=e.message)
+        PublicEvent(at=e.at, type=e.type, message=public_text(e))
         for e in services.repository.history(reference)
         if e.visibility == Visibility.PUBLIC
     ]
@@ -96,6 +97,22 @@ def customer_view(reference: str, token: str) -> PublicStatus:
         reference=reference, status=complaint.status.value, subject=complaint.subject,
         created_at=complaint.created_at, updated_at=complaint.updated_at, history=history,
     )
+
+
+# What the customer reads for each public event. Staff text is shown only where it was written for the customer.
+_PUBLIC_TEXT = {
+    "acknowledge": "An agent has picked up your complaint.",
+    "wait_on_customer": "We are waiting for your reply.",
+    "resolve": "Your complaint has been resolved.",
+    "close": "Your complaint has been closed.",
+    "reopen": "Your complaint has been reopened.",
+}
+
+
+def public_text(event: Event) -> str | None:
+    if event.type in CUSTOMER_FACING and event.message:
+        return event.message
+    return _PUBLIC_TEXT.get(event.type, event.message)
 
 
 def _status_url(request: Any, reference: str, token: str) -> str:

@@ -1,0 +1,203 @@
+"""In-memory fakes for the domain ports (chalicelib/domain/ports.py), plus small builders for test data.
+
+The fakes follow the DynamoDB adapter's rules where they matter: a dedup key is claimed once, `save` succeeds only
+when the stored version is complaint.version - 1 and the event's seq is new, history is append-only, and reads
+hand out copies so a caller can never change stored state by mutating what it got back.
+"""
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from chalicelib.domain.errors import ConcurrentModification, InvalidCommand, NotFound
+from chalicelib.domain.model import Channel, Complaint, Event, IntakeMessage, Sender
+from chalicelib.domain.ports import ComplaintQuery, Delivery, Page
+
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+
+
+class InMemoryComplaintRepository:
+    def __init__(self) -> None:
+        self.complaints: dict[str, Complaint] = {}
+        self.events: dict[str, list[Event]] = {}
+        self.claims: dict[str, str] = {}  # dedup key -> reference
+        self.saves = 0
+
+    # writes -----------------------------------------------------------------
+    def create(self, complaint: Complaint, events: list[Event], dedup_key: str) -> bool:
+        if dedup_key in self.claims:
+            return False
+        if complaint.reference in self.complaints:
+            raise AssertionError(f"reference {complaint.reference} stored twice")
+        self.claims[dedup_key] = complaint.reference
+        self.complaints[complaint.reference] = copy.deepcopy(complaint)
+        self.events[complaint.reference] = [copy.deepcopy(e) for e in events]
+        return True
+
+    def save(self, complaint: Complaint, event: Event) -> None:
+        stored = self.complaints.get(complaint.reference)
+        history = self.events.get(complaint.reference, [])
+        if stored is None or stored.version != complaint.version - 1 or any(e.seq == event.seq for e in history):
+            raise ConcurrentModification(f"{complaint.reference} changed while this action was applied")
+        self.complaints[complaint.reference] = copy.deepcopy(complaint)
+        history.append(copy.deepcopy(event))
+        self.saves += 1
+
+    # reads ------------------------------------------------------------------
+    def reference_for_message(self, dedup_key: str) -> str | None:
+        return self.claims.get(dedup_key)
+
+    def find(self, reference: str) -> Complaint | None:
+        stored = self.complaints.get(reference)
+        return copy.deepcopy(stored) if stored is not None else None
+
+    def get(self, reference: str) -> Complaint:
+        complaint = self.find(reference)
+        if complaint is None:
+            raise NotFound(f"complaint {reference} not found")
+        return complaint
+
+    def history(self, reference: str) -> list[Event]:
+        return sorted(copy.deepcopy(self.events.get(reference, [])), key=lambda e: e.seq)
+
+    def search(self, query: ComplaintQuery) -> Page:
+        def wanted(c: Complaint) -> bool:
+            return (
+                (query.status is None or c.status.value == query.status)
+                and (query.team is None or c.team == query.team)
+                and (query.priority is None or c.priority == query.priority)
+                and (query.channel is None or c.channel.value == query.channel)
+                and (query.category is None or c.category == query.category)
+                and (query.breached is None or c.breached == query.breached)
+                and (query.created_from is None or c.created_at >= query.created_from)
+                and (query.created_to is None or c.created_at <= query.created_to)
+            )
+
+        matches = sorted((c for c in self.complaints.values() if wanted(c)), key=lambda c: c.created_at, reverse=True)
+        try:
+            start = int(query.cursor) if query.cursor else 0
+        except ValueError:
+            raise InvalidCommand("cursor is not valid", field="cursor") from None
+        end = start + query.limit
+        return Page(copy.deepcopy(matches[start:end]), str(end) if end < len(matches) else None)
+
+    def for_customer(self, email: str | None, phone: str | None, limit: int = 50) -> list[Complaint]:
+        found = [
+            c for c in self.complaints.values()
+            if (email and c.sender.email == email) or (phone and c.sender.phone == phone)
+        ]
+        return copy.deepcopy(sorted(found, key=lambda c: c.created_at, reverse=True)[:limit])
+
+    def open_for_team(self, team: str, due_before: datetime | None = None, limit: int = 100) -> list[Complaint]:
+        found = [
+            c for c in self.complaints.values()
+            if c.status.is_open and c.team == team and c.next_due_at is not None
+            and (due_before is None or c.next_due_at <= due_before)
+        ]
+        return copy.deepcopy(sorted(found, key=lambda c: c.next_due_at)[:limit])
+
+    def for_category(self, category: str, start: datetime, end: datetime) -> list[Complaint]:
+        found = [c for c in self.complaints.values() if c.category == category and start <= c.created_at <= end]
+        return copy.deepcopy(sorted(found, key=lambda c: c.created_at))
+
+
+@dataclass(frozen=True)
+class Sent:
+    reference: str
+    kind: str
+    text: str
+    delivery: Delivery | None
+
+
+class RecordingNotifier:
+    """Records every send. Returns None (no way to reach the customer) when the complaint has no contact,
+    or for every send once `unreachable` is set."""
+
+    def __init__(self, unreachable: bool = False) -> None:
+        self.unreachable = unreachable
+        self.sent: list[Sent] = []
+        self._ids = itertools.count(1)
+
+    def send(self, complaint: Complaint, kind: str, text: str) -> Delivery | None:
+        email, phone = complaint.sender.email, complaint.sender.phone
+        delivery = None
+        if not self.unreachable and (email or phone):
+            channel, recipient = ("email", email) if email else ("sms", phone)
+            delivery = Delivery(channel, recipient, f"msg-{next(self._ids)}")
+        self.sent.append(Sent(complaint.reference, kind, text, delivery))
+        return delivery
+
+    @property
+    def delivered(self) -> list[Sent]:
+        return [s for s in self.sent if s.delivery is not None]
+
+
+class FixedClock:
+    def __init__(self, now: datetime = T0) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, now: datetime) -> None:
+        self._now = now
+
+    def advance(self, **delta: Any) -> datetime:
+        self._now += timedelta(**delta)
+        return self._now
+
+
+# builders -------------------------------------------------------------------------
+_message_ids = itertools.count(1)
+
+
+def make_message(
+    text: str = "My parcel 4411 was marked delivered on 3 Nov but nothing came.",
+    *,
+    subject: str = "Parcel never arrived",
+    channel: Channel = Channel.WEB,
+    sender: Sender | None = None,
+    requested_category: str | None = "delivery",
+    received_at: datetime = T0,
+    message_id: str | None = None,
+    reference: str | None = None,
+    language: str | None = "en",
+) -> IntakeMessage:
+    return IntakeMessage(
+        channel=channel,
+        channel_message_id=message_id or f"msg-{next(_message_ids)}",
+        sender=sender if sender is not None else Sender(name="Ada Lovelace", email="ada@example.com"),
+        subject=subject,
+        text=text,
+        received_at=received_at,
+        language=language,
+        requested_category=requested_category,
+        reference=reference,
+    )
+
+
+def make_complaint(reference: str = "CMP-20261122-7QF3K", **fields: Any) -> Complaint:
+    """A stored-looking complaint (version 1, routed, SLA started); override any field."""
+    created = fields.pop("created_at", T0)
+    values: dict[str, Any] = dict(
+        reference=reference,
+        channel=Channel.WEB,
+        channel_message_id=f"msg-{reference}",
+        sender=Sender(name="Ada Lovelace", email="ada@example.com"),
+        subject="Parcel never arrived",
+        description="My parcel 4411 was marked delivered on 3 Nov but nothing came.",
+        created_at=created,
+        updated_at=created,
+        category="delivery",
+        priority="P3",
+        team="logistics",
+        first_response_due_at=created + timedelta(hours=8),
+        resolution_due_at=created + timedelta(days=3),
+        next_due_at=created + timedelta(hours=8),
+        version=1,
+    )
+    values.update(fields)
+    return Complaint(**values)

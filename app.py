@@ -19,7 +19,8 @@ def observability(event, get_response):
     try:
         return get_response(event)
     finally:
-        metrics.flush_metrics()
+        if metrics.metric_set:
+            metrics.flush_metrics()
 
 
 @app.on_sqs_message(queue="complaints-intake", batch_size=10, maximum_batching_window_in_seconds=1)

@@ -84,7 +84,9 @@ def route(
                     kwargs["body"] = _validate(body, parse_body(request))
                 result = view(**kwargs)
             except Exception as error:  # noqa: BLE001 - mapped below, unknown errors re-raised
-                return error_response(error, wants_html=html and accepts_html(request.headers))
+                if html and accepts_html(request.headers):
+                    return error_response(error, wants_html=True, submitted=_submitted(request, body))
+                return error_response(error)
             return result if isinstance(result, Response) else json_response(result)
 
         chalice_options: dict[str, Any] = {"methods": [method], "content_types": list(content_types)}
@@ -119,6 +121,14 @@ def parse_body(request: Any) -> dict[str, Any]:
     return data
 
 
+def _submitted(request: Any, body: type[BaseModel] | None) -> dict[str, Any]:
+    """What the customer typed, to show again beside the errors (escaped by the page)."""
+    try:
+        return parse_body(request) if body is not None else {}
+    except RequestInvalid:
+        return {}
+
+
 def _validate(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
     try:
         return model.model_validate(data)
@@ -147,7 +157,7 @@ _STATUS: list[tuple[type[Exception], int, str]] = [
 ]
 
 
-def error_response(error: Exception, wants_html: bool = False) -> Response:
+def error_response(error: Exception, wants_html: bool = False, submitted: dict[str, Any] | None = None) -> Response:
     for kind, status, code in _STATUS:
         if isinstance(error, kind):
             break
@@ -161,7 +171,7 @@ def error_response(error: Exception, wants_html: bool = False) -> Response:
     if wants_html:
         from .pages import error_page
 
-        return html_response(error_page(status, payload), status, headers)
+        return html_response(error_page(status, payload, submitted), status, headers)
     return json_response(payload, status, headers)
 
 

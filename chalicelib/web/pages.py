@@ -124,8 +124,8 @@ def status_page(status: PublicStatus) -> str:
     return _page(f"Complaint {status.reference}", body)
 
 
-def error_page(status: int, error: ErrorResponse) -> str:
+def error_page(status: int, error: ErrorResponse, submitted: Mapping[str, Any] | None = None) -> str:
     if status == 400 and error.fields:
-        return complaint_form(errors=error.fields)
+        return complaint_form(values=submitted, errors=error.fields)
     body = f"<h1>{escape(error.message)}</h1><p><a href=\"/\">Make a complaint</a></p>"
     return _page("Not found" if status == 404 else "Error", body)

@@ -39,13 +39,13 @@ def test_json_submission_is_stored_once_and_acknowledged(client, aws):
     ]
 
 
+def browser_post(client, form: dict):
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}
+    return client.http.post("/complaints", headers=headers, body=urlencode(form))
+
+
 def test_form_submission_from_a_browser_gets_a_page(client, aws):
-    form = {**GOOD, "consent": "on", "email": "", "phone": "+44 20 7946 0958"}
-    response = client.http.post(
-        "/complaints",
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
-        body=urlencode(form),
-    )
+    response = browser_post(client, {**GOOD, "consent": "on", "email": "", "phone": "+44 20 7946 0958"})
     assert response.status_code == 202
     assert "CMP-" in response.body.decode()
 
@@ -136,3 +136,11 @@ def test_unicode_is_stored_and_returned_intact_and_escaped_in_html(client, aws):
         f"/complaints/{accepted['reference']}?token={accepted['access_token']}", headers={"Accept": "text/html"}
     ).body.decode()
     assert "包裹丢失 &lt;b&gt;" in page and "<b>" not in page.split("<main")[1]
+
+
+def test_a_browser_form_with_errors_comes_back_with_the_values_and_messages(client, aws):
+    response = browser_post(client, {**GOOD, "email": "not-an-email", "subject": "Kaputt <b>", "consent": "on"})
+    page = response.body.decode()
+    assert response.status_code == 400
+    assert 'role="alert"' in page and 'id="email-error"' in page and 'aria-invalid="true"' in page
+    assert 'value="Kaputt &lt;b&gt;"' in page and "My order 4411" in page  # kept, and escaped

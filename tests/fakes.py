@@ -37,14 +37,19 @@ class InMemoryComplaintRepository:
         self.events[complaint.reference] = [copy.deepcopy(e) for e in events]
         return True
 
-    def save(self, complaint: Complaint, event: Event) -> None:
+    def save(self, complaint: Complaint, event: Event, claim: str | None = None) -> bool:
+        if claim and claim in self.claims:
+            return False
         stored = self.complaints.get(complaint.reference)
         history = self.events.get(complaint.reference, [])
         if stored is None or stored.version != complaint.version - 1 or any(e.seq == event.seq for e in history):
             raise ConcurrentModification(f"{complaint.reference} changed while this action was applied")
         self.complaints[complaint.reference] = copy.deepcopy(complaint)
         history.append(copy.deepcopy(event))
+        if claim:
+            self.claims[claim] = complaint.reference
         self.saves += 1
+        return True
 
     # reads ------------------------------------------------------------------
     def reference_for_message(self, dedup_key: str) -> str | None:
@@ -165,6 +170,7 @@ def make_message(
     message_id: str | None = None,
     reference: str | None = None,
     language: str | None = "en",
+    thread_reference: str | None = None,
 ) -> IntakeMessage:
     return IntakeMessage(
         channel=channel,
@@ -176,6 +182,7 @@ def make_message(
         language=language,
         requested_category=requested_category,
         reference=reference,
+        thread_reference=thread_reference,
     )
 
 

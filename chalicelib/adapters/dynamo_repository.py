@@ -43,17 +43,24 @@ class DynamoComplaintRepository:
             raise
         return True
 
-    def save(self, complaint: Complaint, event: Event) -> None:
+    def save(self, complaint: Complaint, event: Event, claim: str | None = None) -> bool:
         try:
             with self._transaction() as tx:
                 tx.save(_to_item(complaint), condition=ComplaintModel.version == complaint.version - 1)
                 tx.save(_event_item(event), condition=EventModel.seq.does_not_exist())
+                if claim:
+                    item = MessageIndexModel(claim, reference=complaint.reference, created_at=event.at)
+                    tx.save(item, condition=MessageIndexModel.key.does_not_exist())
         except TransactWriteError as error:
-            if any(getattr(r, "code", None) == "ConditionalCheckFailed" for r in error.cancellation_reasons or []):
+            failed = [getattr(r, "code", None) == "ConditionalCheckFailed" for r in error.cancellation_reasons or []]
+            if claim and len(failed) == 3 and failed[2]:
+                return False  # this channel message was stored before
+            if any(failed):
                 raise ConcurrentModification(
                     f"{complaint.reference} changed while this action was applied; reload and retry"
                 ) from error
             raise
+        return True
 
     # reads ------------------------------------------------------------------
     def reference_for_message(self, dedup_key: str) -> str | None:

@@ -20,6 +20,7 @@ class Actor:
 
 
 SYSTEM = Actor("system", "system")
+CUSTOMER = Actor("customer", "customer")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ TRANSITIONS: dict[str, Rule] = {
     "resolve": Rule(_OPEN, S.RESOLVED, Visibility.PUBLIC),
     "close": Rule(frozenset({S.RESOLVED}), S.CLOSED, Visibility.PUBLIC),
     "reopen": Rule(frozenset({S.RESOLVED}), S.IN_PROGRESS, Visibility.PUBLIC),
+    # The customer writes again: appended to the history; a resolved complaint reopens.
+    "customer_message": Rule(_OPEN | {S.RESOLVED}, None, Visibility.PUBLIC),
 }
 
 # Actions whose message goes to the customer through the channel of origin (and counts as a staff response).
@@ -73,8 +76,12 @@ def is_customer_message(command: Command) -> bool:
     return command.action in CUSTOMER_FACING and bool(command.message and command.message.strip())
 
 
+CUSTOMER_ACTIONS = frozenset({"customer_message"})
+
+
 def allowed_actions(status: Status) -> list[str]:
-    return [action for action, rule in TRANSITIONS.items() if status in rule.allowed_from]
+    """What staff may do next (customers' own actions come through the channels, not the staff API)."""
+    return [a for a, rule in TRANSITIONS.items() if status in rule.allowed_from and a not in CUSTOMER_ACTIONS]
 
 
 def apply(complaint: Complaint, command: Command, actor: Actor, now: datetime) -> tuple[Complaint, Event]:
@@ -147,6 +154,12 @@ def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: date
         return {"closed_at": now}
     if action == "reopen":
         return {"resolved_at": None, "resolution_code": None, "root_cause": None}
+    if action == "customer_message":
+        _require(command.message, "message", "a customer message needs text")
+        if complaint.status == S.RESOLVED:
+            return {"status": S.IN_PROGRESS, "resolved_at": None, "resolution_code": None, "root_cause": None}
+        if complaint.status == S.WAITING_ON_CUSTOMER:
+            return {"status": S.IN_PROGRESS}
     return {}
 
 

@@ -70,6 +70,7 @@ class IntakeMessage:
     requested_category: str | None = None
     attachments: tuple[Attachment, ...] = ()
     reference: str | None = None  # set when the channel must answer with it at once (web)
+    thread_reference: str | None = None  # a complaint this message continues (e-mail threading, SMS quoting)
 
     @property
     def dedup_key(self) -> str:

@@ -47,8 +47,9 @@ class ComplaintRepository(Protocol):
 
     def find(self, reference: str) -> Complaint | None: ...
 
-    def save(self, complaint: Complaint, event: Event) -> None:
-        """Store a change and its event; raises ConcurrentModification unless stored version == complaint.version - 1."""
+    def save(self, complaint: Complaint, event: Event, claim: str | None = None) -> bool:
+        """Store a change and its event; raises ConcurrentModification unless stored version == complaint.version - 1.
+        With `claim` (a channel message's dedup key), also claims it in the same write: False if it was claimed before."""
 
     def history(self, reference: str) -> list[Event]: ...
 

@@ -1,12 +1,13 @@
 """Use cases: the intake pipeline every channel feeds, and staff actions on a complaint."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
 from .errors import ConcurrentModification
-from .lifecycle import SYSTEM, Actor, Command, apply, is_customer_message
-from .model import Complaint, Event, IntakeMessage, Status, Visibility
+from .lifecycle import CUSTOMER, SYSTEM, Actor, Command, apply, is_customer_message
+from .model import Channel, Complaint, Event, IntakeMessage, Status, Visibility
 from .ports import Clock, ComplaintRepository, CustomerNotifier, Delivery
 from .reference import new_reference
 from .stages import Classifier, Router, Screener, SlaStarter
@@ -18,6 +19,7 @@ class IntakeResult:
     reference: str
     created: bool
     status: Status
+    appended: bool = False  # the message continued an existing complaint
 
 
 def acknowledgement_text(complaint: Complaint) -> str:
@@ -58,6 +60,9 @@ class IntakePipeline:
     def process(self, message: IntakeMessage) -> IntakeResult:
         existing = self.repository.reference_for_message(message.dedup_key)
         if existing is None:
+            thread = self._continues(message)
+            if thread is not None:
+                return self._append(thread, message)
             complaint, events = self._build(message)
             if self.repository.create(complaint, events, message.dedup_key):
                 self._acknowledge(complaint)
@@ -67,6 +72,39 @@ class IntakePipeline:
         stored = self.repository.get(existing)
         self._acknowledge(stored)
         return IntakeResult(stored.reference, False, stored.status)
+
+    def _continues(self, message: IntakeMessage) -> Complaint | None:
+        """The complaint this message continues: the one it names (a closed one is final: a new complaint
+        starts), or else, for SMS, the number's newest open complaint."""
+        if message.thread_reference:
+            named = self.repository.find(message.thread_reference)
+            if named is not None and (named.status.is_open or named.status == Status.RESOLVED):
+                return named
+        if message.channel == Channel.SMS and message.sender.phone:
+            open_ones = [c for c in self.repository.for_customer(None, message.sender.phone) if c.status.is_open]
+            return open_ones[0] if open_ones else None
+        return None
+
+    def _append(self, complaint: Complaint, message: IntakeMessage) -> IntakeResult:
+        """Append the customer's message (claiming its dedup key in the same write); a resolved complaint reopens."""
+        command = Command("customer_message", message=message.text)
+        data = {
+            "channel": message.channel.value,
+            "channel_message_id": message.channel_message_id,
+            "subject": message.subject,
+            "attachments": [a.__dict__ for a in message.attachments],
+        }
+        for attempt in range(ComplaintService.MAX_ATTEMPTS):
+            changed, event = apply(complaint, command, CUSTOMER, self.clock.now())
+            event = dataclasses.replace(event, data={**event.data, **data})
+            try:
+                stored = self.repository.save(changed, event, claim=message.dedup_key)
+                break
+            except ConcurrentModification:
+                if attempt == ComplaintService.MAX_ATTEMPTS - 1:
+                    raise
+                complaint = self.repository.get(complaint.reference)
+        return IntakeResult(complaint.reference, False, changed.status if stored else complaint.status, stored)
 
     def _build(self, message: IntakeMessage) -> tuple[Complaint, list[Event]]:
         now = self.clock.now()

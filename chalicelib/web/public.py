@@ -17,7 +17,7 @@ from ..domain.tokens import access_token, token_matches
 from ..observability import logger, metrics
 from ..wiring import services
 from . import pages
-from .http import FORM, HTML, JSON, accepts_html, html_response, json_response, route
+from .http import FORM, JSON, accepts_html, html_response, json_response, route
 from .schemas import ComplaintSubmission, ErrorResponse, PublicEvent, PublicStatus, StatusQuery, SubmissionAccepted
 
 public_routes = Blueprint(__name__)

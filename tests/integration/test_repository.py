@@ -196,3 +196,16 @@ def test_reads_never_scan(repo):
 
     assert found == {"CMP-20261122-AAAAA", "CMP-20261015-BBBBB"}
     assert set(sent) <= {"Query", "GetItem", "DescribeTable"} and "Query" in sent
+
+
+def test_appending_claims_the_channel_message_in_the_same_write(repo):
+    store(repo, "CMP-20261122-FLWUP")
+    command = Command("customer_message", message="Here is the photo.")
+    changed, event = apply(repo.get("CMP-20261122-FLWUP"), command, Actor("customer", "customer"), T0)
+    assert repo.save(changed, event, claim="email#<reply-1@example.com>") is True
+    assert repo.reference_for_message("email#<reply-1@example.com>") == "CMP-20261122-FLWUP"
+
+    # The same e-mail delivered again: nothing is appended, even with a fresh version.
+    again, event_again = apply(repo.get("CMP-20261122-FLWUP"), command, Actor("customer", "customer"), T0)
+    assert repo.save(again, event_again, claim="email#<reply-1@example.com>") is False
+    assert [e.type for e in repo.history("CMP-20261122-FLWUP")].count("customer_message") == 1

@@ -23,6 +23,7 @@ COMMANDS = {
     "resolve": Command("resolve", resolution_code="refunded", root_cause="process", message="Refunded in full."),
     "close": Command("close"),
     "reopen": Command("reopen", message="Customer says the refund never arrived."),
+    "customer_message": Command("customer_message", message="Any news? It has been a week."),
 }
 PAIRS = [(status, action) for status in Status for action in TRANSITIONS]
 ALLOWED = [(s, a) for s, a in PAIRS if s in TRANSITIONS[a].allowed_from]
@@ -46,7 +47,8 @@ def test_allowed_action_changes_state_as_the_table_says_and_appends_one_event(st
 
     after, event = apply(before, COMMANDS[action], AGENT, NOW)
 
-    assert after.status == (rule.to or status)
+    customer_reopens = action == "customer_message" and status in (Status.WAITING_ON_CUSTOMER, Status.RESOLVED)
+    assert after.status == (Status.IN_PROGRESS if customer_reopens else rule.to or status)
     assert after.version == 5 and after.updated_at == NOW
     assert before.status == status and before.version == 4  # the input is not mutated
     assert isinstance(event, Event)
@@ -223,3 +225,7 @@ def test_closed_is_terminal():
 def test_invalid_and_spam_only_take_notes():
     for status in (Status.INVALID, Status.SPAM):
         assert allowed_actions(status) == ["note"]
+
+
+def test_staff_are_never_offered_the_customers_own_action():
+    assert all("customer_message" not in allowed_actions(status) for status in Status)

@@ -7,48 +7,14 @@ from chalicelib.domain.errors import ConcurrentModification, NotFound
 from chalicelib.domain.lifecycle import Actor, Command, apply
 from chalicelib.domain.model import Sender, Status, Visibility
 from chalicelib.domain.reference import is_reference
-from chalicelib.domain.service import ComplaintService, IntakePipeline
-from chalicelib.domain.stages import (
-    DEFAULT_TEAMS,
-    BasicScreener,
-    CategoryTeamRouter,
-    Classification,
-    FixedTargetsSla,
-    RequestedCategoryClassifier,
-)
+from chalicelib.domain.service import ComplaintService
+from chalicelib.domain.stages import DEFAULT_TEAMS, Classification
 from chalicelib.domain.tokens import access_token, token_fingerprint
-from tests.fakes import T0, FixedClock, InMemoryComplaintRepository, RecordingNotifier, make_message
+from tests.fakes import T0, InMemoryComplaintRepository, RecordingNotifier, make_message
 
-SECRET = b"unit-test-secret"
+from tests.unit.conftest import SECRET, make_pipeline
+
 AGENT = Actor("agent-1", "agent")
-
-
-@pytest.fixture
-def clock():
-    return FixedClock(T0 + timedelta(minutes=1))
-
-
-@pytest.fixture
-def repo():
-    return InMemoryComplaintRepository()
-
-
-@pytest.fixture
-def notifier():
-    return RecordingNotifier()
-
-
-def make_pipeline(repo, notifier, clock, classifier=None):
-    return IntakePipeline(
-        repository=repo, notifier=notifier, screener=BasicScreener(),
-        classifier=classifier or RequestedCategoryClassifier(), sla=FixedTargetsSla(), router=CategoryTeamRouter(),
-        clock=clock, token_secret=SECRET,
-    )
-
-
-@pytest.fixture
-def pipeline(repo, notifier, clock):
-    return make_pipeline(repo, notifier, clock)
 
 
 # intake -----------------------------------------------------------------------------

@@ -72,7 +72,8 @@ def next_due(complaint: Complaint) -> datetime | None:
     return complaint.first_response_due_at if complaint.first_response_at is None else complaint.resolution_due_at
 
 
-def is_customer_message(command: Command) -> bool:
+def reaches_customer(command: Command) -> bool:
+    """A staff action whose message is sent to the customer (and so counts as a response)."""
     return command.action in CUSTOMER_FACING and bool(command.message and command.message.strip())
 
 
@@ -96,7 +97,7 @@ def apply(complaint: Complaint, command: Command, actor: Actor, now: datetime) -
             f"allowed actions: {allowed}"
         )
     updates = _updates_for(complaint, command, actor, now)
-    if is_customer_message(command):
+    if reaches_customer(command):
         updates["first_response_at"] = complaint.first_response_at or now
     if rule.to is not None and rule.to != complaint.status:
         updates["status"] = rule.to

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .errors import ConcurrentModification
-from .lifecycle import CUSTOMER, SYSTEM, Actor, Command, apply, is_customer_message
+from .lifecycle import CUSTOMER, SYSTEM, Actor, Command, apply, reaches_customer
 from .model import Channel, Complaint, Event, IntakeMessage, Status, Visibility
 from .ports import Clock, ComplaintRepository, CustomerNotifier, Delivery
 from .reference import new_reference
@@ -194,7 +194,7 @@ class ComplaintService:
             except ConcurrentModification:
                 if expected_version is not None or attempt == self.MAX_ATTEMPTS - 1:
                     raise
-        if is_customer_message(command):
+        if reaches_customer(command):
             delivery = self.notifier.send(changed, command.action, command.message or "")
             _record_delivery(self.repository, self.clock, reference, command.action, delivery)
             changed = self.repository.get(reference)

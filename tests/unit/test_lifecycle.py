@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.domain.errors import IllegalTransition, InvalidCommand
-from chalicelib.domain.lifecycle import TRANSITIONS, Actor, Command, allowed_actions, apply, is_customer_message
+from chalicelib.domain.lifecycle import TRANSITIONS, Actor, Command, allowed_actions, apply, reaches_customer
 from chalicelib.domain.model import Event, Status, Visibility
 from tests.fakes import T0, make_complaint
 
@@ -137,7 +137,7 @@ def test_respond_sets_first_response_at_only_the_first_time():
 )
 def test_only_a_message_to_the_customer_counts_as_the_first_response(command, counts):
     changed, event = apply(make_complaint(status=Status.NEW), command, AGENT, NOW)
-    assert is_customer_message(command) is counts
+    assert reaches_customer(command) is counts
     assert changed.first_response_at == (NOW if counts else None)
     assert ("first_response_at" in event.changes) is counts
 

@@ -4,12 +4,15 @@ from chalice import Chalice
 from chalicelib.observability import logger, metrics
 from chalicelib.web.openapi import docs_routes
 from chalicelib.web.public import public_routes
+from chalicelib.web.sms import sms_routes
 from chalicelib.web.staff import staff_routes
 from chalicelib.workers.intake import handle_intake_batch
+from chalicelib.workers.sms_inbound import handle_sms_notifications
 
 app = Chalice(app_name="complaints")
 app.register_blueprint(public_routes)
 app.register_blueprint(staff_routes)
+app.register_blueprint(sms_routes)
 app.register_blueprint(docs_routes)
 
 
@@ -26,3 +29,8 @@ def observability(event, get_response):
 @app.on_sqs_message(queue="complaints-intake", batch_size=10, maximum_batching_window_in_seconds=1)
 def intake_worker(event):
     return handle_intake_batch(event.to_dict(), event.context)
+
+
+@app.on_sns_message(topic="complaints-sms-inbound")
+def sms_inbound(event):
+    return handle_sms_notifications(event.to_dict(), event.context)

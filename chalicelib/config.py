@@ -45,12 +45,22 @@ def settings() -> Settings:
 @functools.lru_cache(maxsize=1)
 def token_secret() -> bytes:
     """HMAC key for customer access tokens: TOKEN_SECRET locally, Secrets Manager in AWS (cached per container)."""
-    local = os.environ.get("TOKEN_SECRET")
+    return _local_or_secret("TOKEN_SECRET", "TOKEN_SECRET_NAME").encode()
+
+
+@functools.lru_cache(maxsize=1)
+def twilio_auth_token() -> str:
+    """The Twilio account's auth token, which signs its webhooks: TWILIO_AUTH_TOKEN locally, Secrets Manager in AWS."""
+    return _local_or_secret("TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN_SECRET")
+
+
+def _local_or_secret(local_variable: str, secret_variable: str) -> str:
+    local = os.environ.get(local_variable)
     if local:
-        return local.encode()
-    name = settings().token_secret_name
+        return local
+    name = os.environ.get(secret_variable)
     if not name:
-        raise RuntimeError("Set TOKEN_SECRET (local) or TOKEN_SECRET_NAME (a Secrets Manager secret)")
+        raise RuntimeError(f"Set {local_variable} (local) or {secret_variable} (a Secrets Manager secret)")
     from aws_lambda_powertools.utilities.parameters import get_secret
 
-    return str(get_secret(name)).encode()
+    return str(get_secret(name))

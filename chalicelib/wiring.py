@@ -24,12 +24,31 @@ def _intake_queue():
     return SqsIntakeQueue(settings().intake_queue_url)
 
 
-def _notifier():
-    from .adapters.notifiers import AwsTransport, ChannelNotifier, OutboxTransport
+def _transport():
+    from .adapters.notifiers import AwsTransport, OutboxTransport
 
     config = settings()
-    transport = AwsTransport(config.sender_email) if config.notifier == "aws" else OutboxTransport(config.outbox_dir)
-    return ChannelNotifier(transport, idempotency_table=config.idempotency_table)
+    return AwsTransport(config.sender_email) if config.notifier == "aws" else OutboxTransport(config.outbox_dir)
+
+
+def _notifier():
+    from .adapters.notifiers import ChannelNotifier
+
+    return ChannelNotifier(
+        services.transport, idempotency_table=settings().idempotency_table, sms_consents=services.sms_consents
+    )
+
+
+def _sms_consents():
+    from .adapters.sms_consents import DynamoSmsConsents
+
+    return DynamoSmsConsents()
+
+
+def _sms_intake():
+    from .domain.sms import SmsIntake
+
+    return SmsIntake(services.intake_queue, services.sms_consents)
 
 
 def _pipeline():
@@ -58,7 +77,10 @@ class Services:
     _factories: dict[str, Callable[[], Any]] = {
         "repository": _repository,
         "intake_queue": _intake_queue,
+        "transport": _transport,
         "notifier": _notifier,
+        "sms_consents": _sms_consents,
+        "sms_intake": _sms_intake,
         "pipeline": _pipeline,
         "complaint_service": _complaint_service,
         "clock": SystemClock,

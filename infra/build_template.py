@@ -10,6 +10,7 @@ from typing import Any
 
 from infra.resources import (
     CHALICE_QUEUES,
+    CHALICE_TOPICS,
     REST_API,
     _arn,
     deploy_resources,
@@ -69,16 +70,30 @@ def _patch_function(properties: dict[str, Any], logical_id: str) -> None:
     for event in properties.get("Events", {}).values():
         if event["Type"] == "SQS":
             _patch_sqs_event(event["Properties"], logical_id)
+        elif event["Type"] == "SNS":
+            _patch_sns_event(event["Properties"], logical_id)
+
+
+def _chalice_name(arn: Any) -> str:
+    """The queue or topic name at the end of the ARN Chalice wrote (a string or an Fn::Sub)."""
+    return (arn["Fn::Sub"] if isinstance(arn, dict) else arn).rsplit(":", 1)[-1]
 
 
 def _patch_sqs_event(event: dict[str, Any], function: str) -> None:
     """Chalice points at arn:...:<queue name>; use our queue's real ARN and report partial batch failures."""
-    chalice_arn = event["Queue"]["Fn::Sub"] if isinstance(event["Queue"], dict) else event["Queue"]
-    queue_name = chalice_arn.rsplit(":", 1)[-1]
+    queue_name = _chalice_name(event["Queue"])
     if queue_name not in CHALICE_QUEUES:
         raise TemplateError(f"{function} consumes SQS queue {queue_name!r}; add it to infra.resources.CHALICE_QUEUES")
     event["Queue"] = _arn(CHALICE_QUEUES[queue_name])
     event["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
+
+
+def _patch_sns_event(event: dict[str, Any], function: str) -> None:
+    """Chalice points at arn:...:<topic name>; subscribe to our topic instead."""
+    topic_name = _chalice_name(event["Topic"])
+    if topic_name not in CHALICE_TOPICS:
+        raise TemplateError(f"{function} subscribes to SNS topic {topic_name!r}; add it to infra.resources.CHALICE_TOPICS")
+    event["Topic"] = {"Ref": CHALICE_TOPICS[topic_name]}
 
 
 def _patch_api(properties: dict[str, Any]) -> None:
@@ -107,6 +122,7 @@ def _outputs(chalice_outputs: dict[str, Any]) -> dict[str, Any]:
         "SlaTimerQueueUrl": {"Ref": "SlaTimerQueue"},
         "AlertsTopicArn": {"Ref": "AlertsTopic"},
         "OpsAlarmTopicArn": {"Ref": "OpsAlarmTopic"},
+        "SmsInboundTopicArn": {"Ref": "SmsInboundTopic"},
         "StaffUserPoolId": {"Ref": "StaffUserPool"},
         "StaffUserPoolClientId": {"Ref": "StaffUserPoolClient"},
         "ComplaintsTableName": {"Ref": "ComplaintsTable"},

@@ -98,14 +98,16 @@ def import_app():
 
 def start_runner(stack, env: dict[str, str], alerts_file: Path, retry_delay: int, stop: threading.Event):
     from infra.event_runner import EventRunner, local_names
-    from infra.resources import CHALICE_QUEUES
+    from infra.resources import CHALICE_QUEUES, CHALICE_TOPICS
 
     app = import_app()
     queues = {k: a["Ref"] for a in stack.of_type("AWS::SQS::Queue").values() for k in (a["QueueName"], a["Arn"])}
     queues.update({name: stack.created[logical_id]["Ref"] for name, logical_id in CHALICE_QUEUES.items()})
-    topics = {a["TopicName"]: a["Ref"] for a in stack.of_type("AWS::SNS::Topic").values()}
+    topics = local_names(app.app_name, STACK_NAME,
+                         {a["TopicName"]: a["Ref"] for a in stack.of_type("AWS::SNS::Topic").values()})
+    topics.update({name: stack.created[logical_id]["Ref"] for name, logical_id in CHALICE_TOPICS.items()})
     runner = EventRunner(
-        app, queues, local_names(app.app_name, STACK_NAME, topics),
+        app, queues, topics,
         topic_outboxes={env["ALERTS_TOPIC_ARN"]: str(alerts_file)}, stage=STAGE, region=REGION,
         endpoint_url=env["AWS_ENDPOINT_URL"], retry_delay_seconds=retry_delay,
     ).start()

@@ -12,7 +12,13 @@ from typing import Any
 
 from pynamodb.models import Model
 
-from chalicelib.adapters.dynamo_tables import ComplaintModel, EventModel, MessageIndexModel
+from chalicelib.adapters.dynamo_tables import (
+    ComplaintModel,
+    EventModel,
+    MessageIndexModel,
+    SmsKeywordLogModel,
+    SmsOptOutModel,
+)
 
 APP = "complaints"
 INTAKE_QUEUE_NAME = "complaints-intake"  # Chalice's on_sqs_message(queue=...) uses this name
@@ -24,11 +30,15 @@ STAFF_ROLES = ("agent", "manager", "admin")
 # Chalice logical ids of the functions and the REST API this project deploys.
 API_FUNCTION = "APIHandler"
 INTAKE_WORKER_FUNCTION = "IntakeWorker"
+SMS_INBOUND_FUNCTION = "SmsInbound"
 REST_API = "RestAPI"
 API_STAGE = "api"
 
 # Chalice SQS queue name -> logical id of the queue defined here (infra.build_template wires them).
 CHALICE_QUEUES = {INTAKE_QUEUE_NAME: "IntakeQueue", SLA_TIMER_QUEUE_NAME: "SlaTimerQueue"}
+# Chalice SNS topic name -> logical id of the topic defined here (locally `complaints-X` is the topic `<stack>-X`).
+SMS_INBOUND_TOPIC_NAME = "complaints-sms-inbound"
+CHALICE_TOPICS = {SMS_INBOUND_TOPIC_NAME: "SmsInboundTopic"}
 
 Resource = dict[str, Any]
 Statement = dict[str, Any]
@@ -116,6 +126,8 @@ def resources() -> dict[str, Resource]:
         "ComplaintsTable": table_from_model(ComplaintModel, "complaints", stream=True),
         "EventsTable": table_from_model(EventModel, "complaint-events", stream=True),
         "MessageIndexTable": table_from_model(MessageIndexModel, "message-index"),
+        "SmsOptOutsTable": table_from_model(SmsOptOutModel, "sms-opt-outs"),
+        "SmsKeywordLogTable": table_from_model(SmsKeywordLogModel, "sms-keyword-log"),
         "IdempotencyTable": {
             "Type": "AWS::DynamoDB::Table",
             "Properties": {
@@ -142,6 +154,28 @@ def resources() -> dict[str, Resource]:
                 "KmsMasterKeyId": "alias/aws/sns",
             },
         },
+        # AWS End User Messaging publishes each inbound SMS here (the phone number's two-way SMS destination).
+        # Not encrypted with alias/aws/sns: an AWS managed key cannot let the sms-voice service publish.
+        "SmsInboundTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": _name("sms-inbound"), "DisplayName": "Inbound SMS"},
+        },
+        "SmsInboundTopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [{"Ref": "SmsInboundTopic"}],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Effect": "Allow",
+                        "Principal": {"Service": "sms-voice.amazonaws.com"},
+                        "Action": "sns:Publish",
+                        "Resource": {"Ref": "SmsInboundTopic"},
+                        "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+                    }],
+                },
+            },
+        },
         "OpsAlarmTopic": {
             "Type": "AWS::SNS::Topic",
             "Properties": {"TopicName": _name("ops-alarms"), "KmsMasterKeyId": "alias/aws/sns"},
@@ -152,6 +186,14 @@ def resources() -> dict[str, Resource]:
                 "Name": _name("customer-token-key"),
                 "Description": "HMAC key for customer access tokens",
                 "GenerateSecretString": {"PasswordLength": 48, "ExcludePunctuation": True},
+            },
+        },
+        "TwilioAuthTokenSecret": {
+            "Type": "AWS::SecretsManager::Secret",
+            "Properties": {
+                "Name": _name("twilio-auth-token"),
+                "Description": "The Twilio account's auth token (verifies webhook signatures): put the real one here",
+                "GenerateSecretString": {"PasswordLength": 32, "ExcludePunctuation": True},
             },
         },
         "StaffUserPool": {
@@ -199,6 +241,9 @@ def function_environment() -> dict[str, Any]:
         "COMPLAINTS_TABLE": {"Ref": "ComplaintsTable"},
         "EVENTS_TABLE": {"Ref": "EventsTable"},
         "MESSAGES_TABLE": {"Ref": "MessageIndexTable"},
+        "SMS_OPT_OUTS_TABLE": {"Ref": "SmsOptOutsTable"},
+        "SMS_KEYWORD_LOG_TABLE": {"Ref": "SmsKeywordLogTable"},
+        "TWILIO_AUTH_TOKEN_SECRET": {"Ref": "TwilioAuthTokenSecret"},
         "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
         "INTAKE_QUEUE_URL": {"Ref": "IntakeQueue"},
         "ALERTS_TOPIC_ARN": {"Ref": "AlertsTopic"},
@@ -252,17 +297,23 @@ def _tables(*logical_ids: str) -> list[Any]:
 
 
 def _common_statements() -> list[Statement]:
-    """What both functions use: the token key and once-only customer messages (SES e-mail, SNS SMS).
+    """What the API and the intake worker use: the token key and once-only customer messages (SES e-mail, SNS SMS,
+    never to a number that opted out).
     SLA timers and manager alerts get their permissions with the code that uses them."""
     return [
         _allow(["secretsmanager:GetSecretValue"], [{"Ref": "TokenSecret"}]),
         _allow(DDB_IDEMPOTENCY, _tables("IdempotencyTable")),
+        _allow(["dynamodb:GetItem"], _tables("SmsOptOutsTable")),  # no SMS to a number that sent STOP
         _allow(["ses:SendEmail"], [_sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*")]),
-        # SMS to a phone number has no resource ARN and SNS has no condition key for it, so Resource must be "*"
-        # (which also admits any topic); the condition keeps it to this region. Drop it if SMS replies go away.
-        _allow(["sns:Publish"], ["*"], sid=SMS_STATEMENT_SID,
-               Condition={"StringEquals": {"aws:RequestedRegion": {"Ref": "AWS::Region"}}}),
+        _sms_publish(),
     ]
+
+
+def _sms_publish() -> Statement:
+    # SMS to a phone number has no resource ARN and SNS has no condition key for it, so Resource must be "*"
+    # (which also admits any topic); the condition keeps it to this region. Drop it if SMS replies go away.
+    return _allow(["sns:Publish"], ["*"], sid=SMS_STATEMENT_SID,
+                  Condition={"StringEquals": {"aws:RequestedRegion": {"Ref": "AWS::Region"}}})
 
 
 def function_policies() -> dict[str, list[Statement]]:
@@ -274,7 +325,9 @@ def function_policies() -> dict[str, list[Statement]]:
         API_FUNCTION: [
             _allow(DDB_READ, complaint_reads),
             _allow(DDB_TRANSACT_WRITE, _tables("ComplaintsTable", "EventsTable")),  # staff actions
-            _allow(["sqs:SendMessage"], [_arn("IntakeQueue")]),  # public submissions
+            _allow(["sqs:SendMessage"], [_arn("IntakeQueue")]),  # public submissions, Twilio SMS
+            _allow(["secretsmanager:GetSecretValue"], [{"Ref": "TwilioAuthTokenSecret"}]),  # Twilio signatures
+            *_sms_keyword_statements(),
             *_common_statements(),
         ],
         INTAKE_WORKER_FUNCTION: [
@@ -283,7 +336,18 @@ def function_policies() -> dict[str, list[Statement]]:
             _allow(DDB_TRANSACT_WRITE, _tables("ComplaintsTable", "EventsTable", "MessageIndexTable")),
             *_common_statements(),
         ],
+        SMS_INBOUND_FUNCTION: [  # two-way SMS from SNS: keywords (answered by SMS) or onto the intake queue
+            _allow(["sqs:SendMessage"], [_arn("IntakeQueue")]),
+            _allow(["dynamodb:GetItem"], _tables("SmsOptOutsTable")),
+            *_sms_keyword_statements(),
+            _sms_publish(),
+        ],
     }
+
+
+def _sms_keyword_statements() -> list[Statement]:
+    """Recording STOP / START / HELP: the number's state and the audit log, in one transaction."""
+    return [_allow(["dynamodb:PutItem"], _tables("SmsOptOutsTable", "SmsKeywordLogTable"))]
 
 
 def role_id(function: str) -> str:
@@ -328,7 +392,7 @@ def _alarms(items: dict[str, Resource]) -> dict[str, Resource]:
         "IntakeQueueAge", "The oldest intake message waits over 5 minutes", "AWS/SQS",
         "ApproximateAgeOfOldestMessage", {"QueueName": items["IntakeQueue"]["Properties"]["QueueName"]}, threshold=300,
     )
-    for function in (API_FUNCTION, INTAKE_WORKER_FUNCTION):
+    for function in (API_FUNCTION, INTAKE_WORKER_FUNCTION, SMS_INBOUND_FUNCTION):
         alarms[f"{function}ErrorsAlarm"] = _alarm(
             f"{function}Errors", f"{function} Lambda errors", "AWS/Lambda", "Errors",
             {"FunctionName": {"Ref": function}}, threshold=0, statistic="Sum", period=300,

@@ -86,3 +86,25 @@ def wait_for_acknowledgement(status_url: str, timeout: float = 15) -> dict[str, 
         if time.monotonic() > deadline:
             raise AssertionError(f"no acknowledgement within {timeout} s: {status}")
         time.sleep(0.05)
+
+
+def publish_inbound_sms(endpoints: dict[str, Any], message: dict[str, Any]) -> None:
+    """Publishes a two-way SMS payload to the local inbound-SMS topic, as AWS End User Messaging does."""
+    import boto3
+
+    sns = boto3.client("sns", region_name=endpoints["region"], endpoint_url=endpoints["moto_url"],
+                       aws_access_key_id="local", aws_secret_access_key="local")
+    sns.publish(TopicArn=endpoints["topics"][f"{endpoints['stack_name']}-sms-inbound"], Message=json.dumps(message))
+
+
+def wait_for_complaints(api_url: str, token: str, timeout: float = 15, **filters: str) -> list[dict[str, Any]]:
+    """Polls the staff list (with `filters`) until it is not empty; returns its items."""
+    deadline = time.monotonic() + timeout
+    while True:
+        items = requests.get(f"{api_url}/staff/complaints", params=filters,
+                             headers={"Authorization": f"Bearer {token}"}, timeout=5).json().get("items", [])
+        if items:
+            return items
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no complaint matching {filters} within {timeout} s")
+        time.sleep(0.1)

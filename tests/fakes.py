@@ -208,3 +208,32 @@ def make_complaint(reference: str = "CMP-20261122-7QF3K", **fields: Any) -> Comp
     )
     values.update(fields)
     return Complaint(**values)
+
+
+class InMemorySmsConsents:
+    """SmsConsents: a number's current state and the audit log, with the adapter's once-per-message rule."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, str] = {}
+        self.log: list[Any] = []
+
+    def record(self, change: Any) -> bool:
+        if any(c.phone == change.phone and c.message_id == change.message_id for c in self.log):
+            return False
+        self.log.append(change)
+        if change.action in ("stop", "start"):
+            self.states[change.phone] = change.state
+        return True
+
+    def opted_out(self, phone: str) -> bool:
+        return self.states.get(phone) == "opted_out"
+
+
+class RecordingQueue:
+    """IntakeQueue that keeps what was sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[IntakeMessage] = []
+
+    def send(self, message: IntakeMessage) -> None:
+        self.sent.append(message)

@@ -9,6 +9,8 @@ complaints        reference                      -> one complaint
   by_month        created_month + created_at     -> staff lists by date, newest first
 complaint_events  reference + seq                -> append-only history (seq == complaint version)
 message_index     key                            -> channel message id (and later Message-IDs) -> reference
+sms_opt_outs      phone                          -> a number's SMS consent (STOP / START), E.164
+sms_keyword_log   phone + message_id             -> audit of every STOP / START / HELP a number sent
 """
 from __future__ import annotations
 
@@ -114,4 +116,27 @@ class MessageIndexModel(Model):
     created_at = UTCDateTimeAttribute()
 
 
-TABLE_MODELS = (ComplaintModel, EventModel, MessageIndexModel)
+class SmsOptOutModel(Model):
+    class Meta(_Meta):
+        table_name = os.environ.get("SMS_OPT_OUTS_TABLE", "sms-opt-outs")
+
+    phone = UnicodeAttribute(hash_key=True)
+    state = UnicodeAttribute()  # opted_out | opted_in
+    keyword = UnicodeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class SmsKeywordLogModel(Model):
+    class Meta(_Meta):
+        table_name = os.environ.get("SMS_KEYWORD_LOG_TABLE", "sms-keyword-log")
+
+    phone = UnicodeAttribute(hash_key=True)
+    message_id = UnicodeAttribute(range_key=True)  # the provider's id: a re-delivered keyword is not logged twice
+    keyword = UnicodeAttribute()
+    action = UnicodeAttribute()
+    state = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    provider = UnicodeAttribute()
+
+
+TABLE_MODELS = (ComplaintModel, EventModel, MessageIndexModel, SmsOptOutModel, SmsKeywordLogModel)

@@ -28,4 +28,5 @@ def decode(body: str) -> IntakeMessage:
         requested_category=data.get("requested_category"),
         attachments=tuple(Attachment(**a) for a in data.get("attachments") or ()),
         reference=data.get("reference"),
+        thread_reference=data.get("thread_reference"),
     )

@@ -6,7 +6,7 @@ import os
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import Callable, Protocol
 
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 
 from ..domain.model import Channel, Complaint
-from ..domain.ports import Delivery
+from ..domain.ports import Delivery, SmsConsents
 
 # One config per container; the worker registers the Lambda context on it.
 idempotency_config = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
@@ -37,15 +37,17 @@ class Transport(Protocol):
         """Send and return the provider's message id."""
 
 
-def outgoing(complaint: Complaint, kind: str, text: str) -> OutgoingMessage | None:
-    """E-mail for web and e-mail complaints; SMS for SMS complaints or when there is only a phone."""
+def outgoing(
+    complaint: Complaint, kind: str, text: str, sms_blocked: Callable[[str], bool] = lambda phone: False
+) -> OutgoingMessage | None:
+    """E-mail for web and e-mail complaints; SMS for SMS complaints or when there is only a phone, unless the
+    number has opted out of SMS (STOP)."""
     email, phone = complaint.sender.email, complaint.sender.phone
-    if complaint.channel == Channel.SMS and phone:
+    wants_sms = bool(phone) and (complaint.channel == Channel.SMS or not email)
+    if wants_sms and not sms_blocked(phone):
         channel, recipient = "sms", phone
     elif email:
         channel, recipient = "email", email
-    elif phone:
-        channel, recipient = "sms", phone
     else:
         return None
     subject = "We received your complaint" if kind == "acknowledgement" else complaint.subject
@@ -58,8 +60,11 @@ class ChannelNotifier:
     """CustomerNotifier: picks the channel, then delivers each message once with Powertools idempotency (keyed on
     the whole message, including the complaint version it belongs to), so a retry never sends it twice."""
 
-    def __init__(self, transport: Transport, idempotency_table: str | None = None):
+    def __init__(
+        self, transport: Transport, idempotency_table: str | None = None, sms_consents: SmsConsents | None = None
+    ):
         self.transport = transport
+        self.sms_consents = sms_consents
         self._deliver_once = self._deliver
         if idempotency_table:
             store = DynamoDBPersistenceLayer(table_name=idempotency_table)
@@ -68,7 +73,8 @@ class ChannelNotifier:
             )(self._deliver)
 
     def send(self, complaint: Complaint, kind: str, text: str) -> Delivery | None:
-        message = outgoing(complaint, kind, text)
+        blocked = self.sms_consents.opted_out if self.sms_consents else (lambda phone: False)
+        message = outgoing(complaint, kind, text, sms_blocked=blocked)
         if message is None:
             return None
         result = self._deliver_once(message=asdict(message))
@@ -76,6 +82,11 @@ class ChannelNotifier:
 
     def _deliver(self, message: dict) -> dict:
         return {"message_id": self.transport.deliver(OutgoingMessage(**message))}
+
+
+def sms_reply(transport: Transport, phone: str, kind: str, text: str) -> str:
+    """A service message (HELP, START) to a number, outside any complaint; returns the provider's message id."""
+    return transport.deliver(OutgoingMessage("", kind, "sms", phone, "", text, 0))
 
 
 class OutboxTransport:

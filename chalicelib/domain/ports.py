@@ -73,3 +73,24 @@ class CustomerNotifier(Protocol):
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class SmsConsentChange:
+    """A customer's STOP / START / HELP keyword: the new consent state of the number, and what asked for it."""
+
+    phone: str  # E.164
+    keyword: str  # the word as sent, upper-cased (STOP, UNSUBSCRIBE, YES, INFO, ...)
+    action: str  # stop | start | help
+    state: str  # opted_out | opted_in (HELP keeps the current state)
+    at: datetime
+    message_id: str
+    provider: str  # aws | twilio
+
+
+class SmsConsents(Protocol):
+    def record(self, change: SmsConsentChange) -> bool:
+        """Store the number's state (for stop/start) and an audit entry; False (nothing changed) for a keyword
+        message recorded before (a re-delivery)."""
+
+    def opted_out(self, phone: str) -> bool: ...

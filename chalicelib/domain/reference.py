@@ -17,3 +17,14 @@ def new_reference(now: datetime) -> str:
 
 def is_reference(text: str) -> bool:
     return bool(PATTERN.match(text))
+
+
+# The same pattern, found anywhere in free text (an SMS or e-mail quoting its reference), in any letter case.
+_BODY = PATTERN.pattern.removeprefix("^").removesuffix(r"\Z")
+_IN_TEXT = re.compile(rf"(?<![0-9A-Z]){_BODY}(?![0-9A-Z])", re.IGNORECASE)
+
+
+def find_reference(text: str) -> str | None:
+    """The first complaint reference quoted in `text`, upper-cased; None if there is none."""
+    match = _IN_TEXT.search(text or "")
+    return match.group(0).upper() if match else None

@@ -234,7 +234,7 @@ def _record_delivery(
 
 def _delivery_text(kind: str, delivery: Delivery | None) -> str:
     what = "Acknowledgement" if kind == "acknowledgement" else "Message to the customer"
-    return f"{what} sent by {delivery.channel}" if delivery else f"{what} not sent: no e-mail or phone on file"
+    return f"{what} sent by {delivery.channel}" if delivery else f"{what} not sent: no e-mail on file and no phone that accepts SMS"
 
 
 def _iso(value: datetime | None) -> str | None:

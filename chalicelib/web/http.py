@@ -19,6 +19,7 @@ from .schemas import ErrorResponse
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 HTML = "text/html"
+XML = "application/xml"
 
 
 class RequestInvalid(Exception):
@@ -42,6 +43,7 @@ class RouteSpec:
     content_types: tuple[str, ...] = (JSON,)
     html: bool = False
     error_codes: tuple[int, ...] = field(default=())
+    text_media: str = HTML  # the media type of a success response that has no model (a page, TwiML)
 
 
 ROUTES: list[RouteSpec] = []
@@ -60,12 +62,17 @@ def route(
     role: str | None = None,
     content_types: tuple[str, ...] = (JSON,),
     html: bool = False,
+    verify: Callable[[Any], None] | None = None,
+    text_media: str = HTML,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a Chalice route. The view gets path params plus `body`, `query`, `user` as declared, and `request`."""
+    """Register a Chalice route. The view gets path params plus `body`, `query`, `user` as declared, and `request`.
+    `verify(request)` runs first and raises Forbidden for a request the route must not trust (e.g. an unsigned
+    webhook), before the body is even validated."""
     errors = [404, 400]
-    if role:
-        errors += [401, 403]
-    spec = RouteSpec(path, method, summary, tag, responses, body, query, role, content_types, html, tuple(errors))
+    if role or verify:
+        errors += [401, 403] if role else [403]
+    spec = RouteSpec(path, method, summary, tag, responses, body, query, role, content_types, html, tuple(errors),
+                     text_media)
     ROUTES.append(spec)
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -74,6 +81,8 @@ def route(
             request = blueprint.current_request
             try:
                 kwargs: dict[str, Any] = dict(path_params, request=request)
+                if verify is not None:
+                    verify(request)
                 if role:
                     user = authenticate(request.headers, request.context or {})
                     user.require(role)
@@ -96,6 +105,15 @@ def route(
         return view
 
     return decorator
+
+
+def public_url(request: Any, path: str) -> str:
+    """The URL the outside world uses for `path`: PUBLIC_BASE_URL, else API Gateway's domain and stage."""
+    base = settings().public_base_url
+    context = request.context or {}
+    if not base and context.get("domainName"):
+        base = f"https://{context['domainName']}/{context.get('stage', 'api')}"
+    return f"{base}{path}"
 
 
 def parse_body(request: Any) -> dict[str, Any]:

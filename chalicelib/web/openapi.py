@@ -77,7 +77,9 @@ def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
         content: dict[str, Any] = {}
         if model is not None:
             content["application/json"] = {"schema": _schema(model, components)}
-        if spec.html or (model is None and code < 300):
+        if model is None and code < 300:
+            content[spec.text_media] = {"schema": {"type": "string"}}
+        elif spec.html:
             content[HTML] = {"schema": {"type": "string"}}
         responses[str(code)] = {"description": _REASONS.get(code, "Response"), **({"content": content} if content else {})}
     operation["responses"] = responses

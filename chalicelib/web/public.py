@@ -8,7 +8,6 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from chalice import Blueprint
 
-from ..config import settings
 from ..domain.errors import NotFound
 from ..domain.lifecycle import CUSTOMER_FACING
 from ..domain.model import Channel, Event, IntakeMessage, Sender, Visibility
@@ -17,7 +16,7 @@ from ..domain.tokens import access_token, token_matches
 from ..observability import logger, metrics
 from ..wiring import services
 from . import pages
-from .http import FORM, JSON, accepts_html, html_response, json_response, route
+from .http import FORM, JSON, accepts_html, html_response, json_response, public_url, route
 from .schemas import ComplaintSubmission, ErrorResponse, PublicEvent, PublicStatus, StatusQuery, SubmissionAccepted
 
 public_routes = Blueprint(__name__)
@@ -116,11 +115,7 @@ def public_text(event: Event) -> str | None:
 
 
 def _status_url(request: Any, reference: str, token: str) -> str:
-    base = settings().public_base_url
-    context = request.context or {}
-    if not base and context.get("domainName"):
-        base = f"https://{context['domainName']}/{context.get('stage', 'api')}"
-    return f"{base}/complaints/{reference}?token={token}"
+    return public_url(request, f"/complaints/{reference}?token={token}")
 
 
 def _language(headers: Any) -> str | None:

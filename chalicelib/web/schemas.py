@@ -1,7 +1,6 @@
 """Request and response schemas (Pydantic). They validate input and describe the API in /openapi.json."""
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime
 from typing import Any, Literal, Optional
@@ -12,12 +11,12 @@ from typing_extensions import Annotated
 from ..domain.lifecycle import RESOLUTION_CODES, ROOT_CAUSES
 from ..domain.model import Status
 from ..domain.stages import DEFAULT_CATEGORIES
+from ..phones import normalize_phone
 
 Category = Literal[DEFAULT_CATEGORIES]  # type: ignore[valid-type]
 Priority = Literal["P1", "P2", "P3", "P4"]
 StoredStatus = Literal[tuple(s.value for s in Status)]  # type: ignore[valid-type]
 StatusName = Literal[("received",) + tuple(s.value for s in Status)]  # type: ignore[valid-type]
-DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "US")
 _TRUE = {"true", "on", "yes", "1"}
 
 
@@ -44,18 +43,6 @@ def normalize_email(value: str) -> str:
         return validate_email(value, check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
         raise ValueError(str(error)) from None
-
-
-def normalize_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str:
-    import phonenumbers  # imported on use: keeps cold start lean
-
-    try:
-        number = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException:
-        raise ValueError("not a phone number; use international format, e.g. +44 20 7946 0958") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("not a valid phone number; use international format, e.g. +44 20 7946 0958")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class ComplaintSubmission(_Input):
@@ -276,3 +263,14 @@ class ResolveBody(_Action):
 
 class ReopenBody(_Action):
     message: str = Field(min_length=1, max_length=1000, description="Why the complaint is reopened")
+
+
+class TwilioInboundSms(_Schema):
+    """The form Twilio posts for an incoming SMS (only the fields used are listed; Twilio sends more)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    MessageSid: str = Field(min_length=1, max_length=64, description="Twilio's id of the message")
+    From: str = Field(min_length=1, max_length=32, description="The sender's number, E.164")
+    To: Optional[str] = Field(None, max_length=32)
+    Body: str = Field("", max_length=10_000, description="The text of the message")

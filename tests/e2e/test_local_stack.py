@@ -7,7 +7,16 @@ import time
 
 import requests
 
-from infra.stack_process import running_stack, submit, wait_for_acknowledgement
+from infra.stack_process import (
+    publish_inbound_sms,
+    running_stack,
+    submit,
+    wait_for_acknowledgement,
+    wait_for_complaints,
+)
+from tests.conftest import SHARED_DATA
+
+PINPOINT_PAYLOAD = SHARED_DATA / "sms" / "pinpoint_two_way_sms_payload.json"
 
 
 def test_a_complaint_is_stored_acknowledged_and_visible_to_staff(tmp_path):
@@ -30,6 +39,11 @@ def test_a_complaint_is_stored_acknowledged_and_visible_to_staff(tmp_path):
         assert listed.status_code == 200, listed.text
         assert accepted["reference"] in [c["reference"] for c in listed.json()["items"]]
         assert requests.get(f"{api}/staff/complaints", timeout=5).status_code == 401
+
+        if PINPOINT_PAYLOAD.exists():  # an SMS through the local inbound topic, the runner and the intake queue
+            publish_inbound_sms(stack.endpoints, json.loads(PINPOINT_PAYLOAD.read_text()))
+            (sms,) = wait_for_complaints(api, stack.endpoints["agent_token"], channel="sms")
+            assert sms["customer"]["phone"] == "+14255550182", sms
 
         seconds_to_stop = stack.stop(signal.SIGINT)
         assert stack.process.returncode == 0, stack.log()

@@ -9,12 +9,13 @@ from infra.resources import (
     API_FUNCTION,
     INTAKE_WORKER_FUNCTION,
     MAX_RECEIVE_COUNT,
+    SMS_INBOUND_FUNCTION,
     SMS_STATEMENT_SID,
     STAFF_ROLES,
     function_environment,
 )
 
-FUNCTIONS = (API_FUNCTION, INTAKE_WORKER_FUNCTION)
+FUNCTIONS = (API_FUNCTION, INTAKE_WORKER_FUNCTION, SMS_INBOUND_FUNCTION)
 
 
 def of_type(template, resource_type):
@@ -37,6 +38,28 @@ def test_intake_worker_consumes_the_intake_queue_with_partial_batch_failures(tem
     assert sqs["Queue"] == {"Fn::GetAtt": ["IntakeQueue", "Arn"]}
     assert sqs["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert sqs["BatchSize"] == 10
+
+
+def test_the_sms_function_subscribes_to_the_inbound_sms_topic(template):
+    events = template["Resources"][SMS_INBOUND_FUNCTION]["Properties"]["Events"]
+    (sns,) = [e["Properties"] for e in events.values() if e["Type"] == "SNS"]
+    assert sns["Topic"] == {"Ref": "SmsInboundTopic"}
+    topic = template["Resources"]["SmsInboundTopic"]["Properties"]
+    assert topic["TopicName"] == {"Fn::Sub": "${AWS::StackName}-sms-inbound"}
+    (policy,) = template["Resources"]["SmsInboundTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert policy["Principal"] == {"Service": "sms-voice.amazonaws.com"} and policy["Action"] == "sns:Publish"
+
+
+def test_the_sms_function_may_queue_and_record_keywords_only(template):
+    allowed = {(a, json.dumps(r)) for s in statements(template["Resources"][f"{SMS_INBOUND_FUNCTION}Role"])
+               for a in as_list(s["Action"]) for r in as_list(s["Resource"])}
+    arn = {lid: json.dumps({"Fn::GetAtt": [lid, "Arn"]}) for lid in
+           ("IntakeQueue", "SmsOptOutsTable", "SmsKeywordLogTable")}
+    assert allowed == {
+        ("sqs:SendMessage", arn["IntakeQueue"]), ("dynamodb:GetItem", arn["SmsOptOutsTable"]),
+        ("dynamodb:PutItem", arn["SmsOptOutsTable"]), ("dynamodb:PutItem", arn["SmsKeywordLogTable"]),
+        ("sns:Publish", '"*"'),
+    }
 
 
 def test_every_queue_redrives_to_a_dead_letter_queue(template):
@@ -158,8 +181,10 @@ def test_cfn_lint_finds_nothing(built):
 
 # --- build() refuses what it does not know -------------------------------------------------------------------------
 
-def _sam(queue="complaints-intake", function=INTAKE_WORKER_FUNCTION):
+def _sam(queue="complaints-intake", function=INTAKE_WORKER_FUNCTION, topic=None):
     sqs = {"Type": "SQS", "Properties": {"Queue": {"Fn::Sub": f"arn:${{AWS::Partition}}:sqs:r:a:{queue}"}}}
+    if topic:
+        sqs = {"Type": "SNS", "Properties": {"Topic": {"Fn::Sub": f"arn:${{AWS::Partition}}:sns:r:a:{topic}"}}}
     api = {"DefinitionBody": {"info": {"title": "complaints"}, "paths": {}, "securityDefinitions": {"StaffUserPool": {
         "x-amazon-apigateway-authtype": "cognito_user_pools", "x-amazon-apigateway-authorizer": {"providerARNs": []}}}}}
     return {
@@ -175,6 +200,8 @@ def test_build_rejects_an_unknown_queue_function_or_missing_authorizer():
     assert build(_sam())["Resources"]["IntakeWorkerRole"]
     with pytest.raises(TemplateError, match="CHALICE_QUEUES"):
         build(_sam(queue="complaints-other"))
+    with pytest.raises(TemplateError, match="CHALICE_TOPICS"):
+        build(_sam(function=SMS_INBOUND_FUNCTION, topic="complaints-other"))
     with pytest.raises(TemplateError, match="function_policies"):
         build(_sam(function="ReportsWorker"))
     no_auth = _sam()

@@ -1,0 +1,75 @@
+"""Inbound SMS, whichever provider delivered it: keywords (STOP / START / HELP) are honoured and recorded and are
+never complaints; anything else goes onto the intake queue, continuing the complaint whose reference it quotes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .model import Channel, IntakeMessage, Sender
+from .ports import IntakeQueue, SmsConsentChange, SmsConsents
+from .reference import find_reference
+
+KEYWORDS = {
+    **dict.fromkeys(("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"), "stop"),
+    **dict.fromkeys(("START", "UNSTOP", "YES"), "start"),
+    **dict.fromkeys(("HELP", "INFO"), "help"),
+}
+STATES = {"stop": "opted_out", "start": "opted_in"}
+REPLIES = {
+    "help": "Complaints service: reply to this number to add to your complaint, quoting its reference "
+            "(e.g. CMP-20261122-7QF3K) if you have one. Reply STOP to stop messages, START to resume.",
+    "start": "You will receive SMS messages about your complaints again. Reply STOP to stop, HELP for help.",
+}
+SUBJECT_LENGTH = 60
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    provider: str  # aws | twilio
+    message_id: str  # the provider's id: a re-delivery carries the same one
+    phone: str  # E.164
+    text: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class SmsOutcome:
+    action: str  # stop | start | help | message
+    reply: str | None = None  # what to answer the sender with, if anything (once: not for a re-delivery)
+
+
+def keyword(text: str) -> str | None:
+    """The keyword a message consists of (surrounding blanks and punctuation ignored), upper-cased, or None."""
+    word = (text or "").strip().strip(".!").strip().upper()
+    return word if word in KEYWORDS else None
+
+
+def intake_message(sms: InboundSms) -> IntakeMessage:
+    first_line = sms.text.strip().splitlines()[0] if sms.text.strip() else ""
+    subject = first_line if len(first_line) <= SUBJECT_LENGTH else first_line[: SUBJECT_LENGTH - 1] + "…"
+    return IntakeMessage(
+        channel=Channel.SMS,
+        channel_message_id=sms.message_id,
+        sender=Sender(phone=sms.phone),
+        subject=subject or "SMS",
+        text=sms.text,
+        received_at=sms.received_at,
+        thread_reference=find_reference(sms.text),
+    )
+
+
+class SmsIntake:
+    def __init__(self, queue: IntakeQueue, consents: SmsConsents):
+        self.queue = queue
+        self.consents = consents
+
+    def receive(self, sms: InboundSms) -> SmsOutcome:
+        word = keyword(sms.text)
+        if word is None:
+            self.queue.send(intake_message(sms))
+            return SmsOutcome("message")
+        action = KEYWORDS[word]
+        state = STATES.get(action) or ("opted_out" if self.consents.opted_out(sms.phone) else "opted_in")
+        change = SmsConsentChange(sms.phone, word, action, state, sms.received_at, sms.message_id, sms.provider)
+        first_time = self.consents.record(change)
+        return SmsOutcome(action, REPLIES.get(action) if first_time else None)

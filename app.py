@@ -6,6 +6,7 @@ from chalicelib.web.openapi import docs_routes
 from chalicelib.web.public import public_routes
 from chalicelib.web.sms import sms_routes
 from chalicelib.web.staff import staff_routes
+from chalicelib.workers.email_inbound import handle_email_notifications
 from chalicelib.workers.intake import handle_intake_batch
 from chalicelib.workers.sms_inbound import handle_sms_notifications
 
@@ -34,3 +35,8 @@ def intake_worker(event):
 @app.on_sns_message(topic="complaints-sms-inbound")
 def sms_inbound(event):
     return handle_sms_notifications(event.to_dict(), event.context)
+
+
+@app.on_sns_message(topic="complaints-email-inbound")
+def email_inbound(event):
+    return handle_email_notifications(event.to_dict(), event.context)

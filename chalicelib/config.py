@@ -18,7 +18,17 @@ class Settings:
     outbox_dir: str
     sender_email: str
     public_base_url: str
+    mail_bucket: str = ""
+    alerts_topic_arn: str = ""
+    ses_configuration_set: str = ""
+    ack_cap_per_day: int = 5
+    attachment_limit_bytes: int = 5 * 1024 * 1024
     max_body_bytes: int = 32_768
+
+    @property
+    def mail_domain(self) -> str:
+        """The domain of our Message-IDs: the sender address's."""
+        return self.sender_email.rpartition("@")[2] or "complaints.local"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -34,6 +44,11 @@ class Settings:
             outbox_dir=env("OUTBOX_DIR", ".local/outbox"),
             sender_email=env("SENDER_EMAIL", "complaints@example.com"),
             public_base_url=env("PUBLIC_BASE_URL", "").rstrip("/"),
+            mail_bucket=env("MAIL_BUCKET", ""),
+            alerts_topic_arn=env("ALERTS_TOPIC_ARN", ""),
+            ses_configuration_set=env("SES_CONFIGURATION_SET", ""),
+            ack_cap_per_day=int(env("ACK_CAP_PER_DAY", "5")),
+            attachment_limit_bytes=int(env("ATTACHMENT_LIMIT_BYTES", str(5 * 1024 * 1024))),
         )
 
 

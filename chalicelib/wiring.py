@@ -28,14 +28,41 @@ def _transport():
     from .adapters.notifiers import AwsTransport, OutboxTransport
 
     config = settings()
-    return AwsTransport(config.sender_email) if config.notifier == "aws" else OutboxTransport(config.outbox_dir)
+    if config.notifier == "aws":
+        return AwsTransport(config.sender_email, configuration_set=config.ses_configuration_set or None)
+    return OutboxTransport(config.outbox_dir, config.sender_email)
 
 
 def _notifier():
     from .adapters.notifiers import ChannelNotifier
 
     return ChannelNotifier(
-        services.transport, idempotency_table=settings().idempotency_table, sms_consents=services.sms_consents
+        services.transport, idempotency_table=settings().idempotency_table, sms_consents=services.sms_consents,
+        mail_domain=settings().mail_domain,
+    )
+
+
+def _alerts():
+    from .adapters.sns_alerts import SnsAlertPublisher
+
+    topic = settings().alerts_topic_arn
+    return SnsAlertPublisher(topic) if topic else None
+
+
+def _ack_limiter():
+    from .adapters.ack_limits import DynamoAckLimiter
+
+    return DynamoAckLimiter(settings().ack_cap_per_day)
+
+
+def _email_intake():
+    from .adapters.mail_gateway import DynamoMailLog, S3MailStore
+    from .domain.deliveries import DeliveryRecorder
+    from .domain.email_intake import EmailIntake
+
+    return EmailIntake(
+        services.intake_queue, services.repository, DeliveryRecorder(services.repository, services.clock, services.alerts),
+        S3MailStore(settings().mail_bucket), DynamoMailLog(), attachment_limit=settings().attachment_limit_bytes,
     )
 
 
@@ -64,13 +91,15 @@ def _pipeline():
         router=CategoryTeamRouter(),
         clock=services.clock,
         token_secret=services.token_secret,
+        ack_limiter=services.ack_limiter,
+        alerts=services.alerts,
     )
 
 
 def _complaint_service():
     from .domain.service import ComplaintService
 
-    return ComplaintService(services.repository, services.notifier, services.clock)
+    return ComplaintService(services.repository, services.notifier, services.clock, services.alerts)
 
 
 class Services:
@@ -81,6 +110,9 @@ class Services:
         "notifier": _notifier,
         "sms_consents": _sms_consents,
         "sms_intake": _sms_intake,
+        "email_intake": _email_intake,
+        "alerts": _alerts,
+        "ack_limiter": _ack_limiter,
         "pipeline": _pipeline,
         "complaint_service": _complaint_service,
         "clock": SystemClock,

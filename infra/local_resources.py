@@ -27,6 +27,11 @@ SKIPPED_TYPES = {
     "AWS::Cognito::UserPoolGroup": "AUTH_MODE=local puts the role in the development token",
     "AWS::SQS::QueuePolicy": "moto does not enforce resource policies",
     "AWS::SNS::TopicPolicy": "moto does not enforce resource policies",
+    "AWS::S3::BucketPolicy": "moto does not enforce resource policies",
+    "AWS::SES::ReceiptRuleSet": "no mail reaches a local stack: publish SES notifications to the inbound topic",
+    "AWS::SES::ReceiptRule": "no mail reaches a local stack: publish SES notifications to the inbound topic",
+    "AWS::SES::ConfigurationSet": "NOTIFIER=outbox writes customer messages to a file instead of SES",
+    "AWS::SES::ConfigurationSetEventDestination": "NOTIFIER=outbox: no SES feedback locally",
 }
 
 
@@ -191,6 +196,19 @@ def _subscription(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
     return {"Ref": arn, "Arn": arn}
 
 
+def _bucket(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
+    """CloudFormation names the bucket in AWS; locally it is `<stack>-bucket-<n>`."""
+    name = p.get("BucketName") or f"{b.stack.stack_name.lower()}-bucket-{sum(a['Type'] == 'AWS::S3::Bucket' for a in b.stack.created.values()) + 1}"
+    s3 = b.client("s3")
+    s3.create_bucket(Bucket=name, **({"CreateBucketConfiguration": {"LocationConstraint": b.stack.region}}
+                                     if b.stack.region != "us-east-1" else {}))
+    if "LifecycleConfiguration" in p:
+        rules = [{"ID": r["Id"], "Status": r["Status"], "Filter": {"Prefix": r.get("Prefix", "")},
+                  "Expiration": {"Days": r["ExpirationInDays"]}} for r in p["LifecycleConfiguration"]["Rules"]]
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+    return {"Ref": name, "Arn": f"arn:aws:s3:::{name}", "BucketName": name}
+
+
 def _secret(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
     secrets = b.client("secretsmanager")
     value = p.get("SecretString")
@@ -212,6 +230,7 @@ CREATORS: dict[str, Callable[[_Builder, dict[str, Any]], dict[str, str]]] = {
     "AWS::SQS::Queue": _queue,
     "AWS::SNS::Topic": _topic,
     "AWS::SNS::Subscription": _subscription,
+    "AWS::S3::Bucket": _bucket,
     "AWS::SecretsManager::Secret": _secret,
     "AWS::Scheduler::ScheduleGroup": _schedule_group,
 }

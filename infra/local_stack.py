@@ -82,7 +82,8 @@ def create_stack(moto_url: str, keys: dict[str, str]):
     from infra.resources import function_environment, resources
 
     stack = create_resources(resources(), function_environment(), stack_name=STACK_NAME, region=REGION,
-                             endpoint_url=moto_url, secret_values={"TokenSecret": keys["token_secret"]})
+                             endpoint_url=moto_url, secret_values={"TokenSecret": keys["token_secret"],
+                                            "TwilioAuthTokenSecret": keys["twilio_auth_token"]})
     for line in describe_skipped(stack):
         print(f"  not created locally: {line}")
     return stack
@@ -161,6 +162,8 @@ def endpoints(stack, api_url: str, moto_url: str, state_dir: Path, outbox: Path,
         "queues": {a["QueueName"]: a["Ref"] for a in stack.of_type("AWS::SQS::Queue").values()},
         "tables": {a["Ref"]: a["Arn"] for a in stack.of_type("AWS::DynamoDB::Table").values()},
         "topics": {a["TopicName"]: a["Ref"] for a in stack.of_type("AWS::SNS::Topic").values()},
+        "mail_bucket": stack.environment["MAIL_BUCKET"],
+        "twilio_webhook": f"{api_url}/sms/twilio",
         "environment": stack.environment,
         "outbox_file": str(outbox / "customer-messages.jsonl"),
         "alerts_file": str(alerts),

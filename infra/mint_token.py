@@ -15,13 +15,20 @@ ROLES = ("agent", "manager", "admin")
 
 
 def local_keys(state_dir: str | Path = DEFAULT_STATE_DIR, create: bool = False) -> dict[str, str]:
-    """{"jwt_secret": ..., "token_secret": ...}: the staff-token signing key and the customer-token HMAC key."""
+    """{"jwt_secret", "token_secret", "twilio_auth_token"}: the staff-token signing key, the customer-token HMAC key
+    and the key local Twilio webhooks are signed with."""
     path = Path(state_dir) / "keys.json"
+    fresh = {"jwt_secret": secrets.token_urlsafe(48), "token_secret": secrets.token_urlsafe(48),
+             "twilio_auth_token": secrets.token_hex(16)}
     if path.exists():
-        return json.loads(path.read_text())
-    if not create:
+        stored = json.loads(path.read_text())
+        if set(fresh) <= set(stored) or not create:
+            return stored
+        keys = {**fresh, **stored}  # keys.json from an older version: add the new keys
+    elif not create:
         raise SystemExit(f"{path} does not exist: start the local stack first (make run)")
-    keys = {"jwt_secret": secrets.token_urlsafe(48), "token_secret": secrets.token_urlsafe(48)}
+    else:
+        keys = fresh
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(keys, indent=2))
     path.chmod(0o600)

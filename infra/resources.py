@@ -13,8 +13,10 @@ from typing import Any
 from pynamodb.models import Model
 
 from chalicelib.adapters.dynamo_tables import (
+    AckLimitModel,
     ComplaintModel,
     EventModel,
+    InboundMailModel,
     MessageIndexModel,
     SmsKeywordLogModel,
     SmsOptOutModel,
@@ -31,6 +33,7 @@ STAFF_ROLES = ("agent", "manager", "admin")
 API_FUNCTION = "APIHandler"
 INTAKE_WORKER_FUNCTION = "IntakeWorker"
 SMS_INBOUND_FUNCTION = "SmsInbound"
+EMAIL_INBOUND_FUNCTION = "EmailInbound"
 REST_API = "RestAPI"
 API_STAGE = "api"
 
@@ -38,7 +41,9 @@ API_STAGE = "api"
 CHALICE_QUEUES = {INTAKE_QUEUE_NAME: "IntakeQueue", SLA_TIMER_QUEUE_NAME: "SlaTimerQueue"}
 # Chalice SNS topic name -> logical id of the topic defined here (locally `complaints-X` is the topic `<stack>-X`).
 SMS_INBOUND_TOPIC_NAME = "complaints-sms-inbound"
-CHALICE_TOPICS = {SMS_INBOUND_TOPIC_NAME: "SmsInboundTopic"}
+EMAIL_INBOUND_TOPIC_NAME = "complaints-email-inbound"
+CHALICE_TOPICS = {SMS_INBOUND_TOPIC_NAME: "SmsInboundTopic", EMAIL_INBOUND_TOPIC_NAME: "EmailInboundTopic"}
+INBOUND_MAIL_PREFIX = "inbound/"  # raw mail from the receipt rule; attachments go under attachments/
 
 Resource = dict[str, Any]
 Statement = dict[str, Any]
@@ -62,7 +67,7 @@ def _key_schema(keys: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in ordered]
 
 
-def table_from_model(model: type[Model], suffix: str, stream: bool = False) -> Resource:
+def table_from_model(model: type[Model], suffix: str, stream: bool = False, ttl: str | None = None) -> Resource:
     """An AWS::DynamoDB::Table whose keys and GSIs are read from a PynamoDB model."""
     schema = model._get_schema()
     properties: dict[str, Any] = {
@@ -88,6 +93,8 @@ def table_from_model(model: type[Model], suffix: str, stream: bool = False) -> R
         properties["GlobalSecondaryIndexes"] = indexes
     if stream:
         properties["StreamSpecification"] = {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    if ttl:
+        properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
     return {
         "Type": "AWS::DynamoDB::Table",
         "DeletionPolicy": "Retain",
@@ -128,6 +135,8 @@ def resources() -> dict[str, Resource]:
         "MessageIndexTable": table_from_model(MessageIndexModel, "message-index"),
         "SmsOptOutsTable": table_from_model(SmsOptOutModel, "sms-opt-outs"),
         "SmsKeywordLogTable": table_from_model(SmsKeywordLogModel, "sms-keyword-log"),
+        "InboundMailTable": table_from_model(InboundMailModel, "inbound-mail", ttl="expires_at"),
+        "AckLimitsTable": table_from_model(AckLimitModel, "ack-limits", ttl="expires_at"),
         "IdempotencyTable": {
             "Type": "AWS::DynamoDB::Table",
             "Properties": {
@@ -176,6 +185,7 @@ def resources() -> dict[str, Resource]:
                 },
             },
         },
+        **_email_gateway(),
         "OpsAlarmTopic": {
             "Type": "AWS::SNS::Topic",
             "Properties": {"TopicName": _name("ops-alarms"), "KmsMasterKeyId": "alias/aws/sns"},
@@ -235,6 +245,84 @@ def resources() -> dict[str, Resource]:
     return items
 
 
+def _email_gateway() -> dict[str, Resource]:
+    """SES inbound: the receipt rule stores each raw mail in MailBucket and notifies EmailInboundTopic, which also
+    gets SES's bounce and complaint events for the mail we send (configuration set). The rule set must be made
+    active once (`aws ses set-active-receipt-rule-set`): CloudFormation cannot do it."""
+    ses_may = {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    return {
+        "MailBucket": {
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "BucketEncryption": {"ServerSideEncryptionConfiguration": [
+                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+                "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                                   "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+                "LifecycleConfiguration": {"Rules": [
+                    {"Id": "raw-mail", "Status": "Enabled", "Prefix": INBOUND_MAIL_PREFIX, "ExpirationInDays": 400},
+                ]},
+            },
+        },
+        "MailBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "MailBucket"},
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Sid": "SesStoresInboundMail", "Effect": "Allow",
+                    "Principal": {"Service": "ses.amazonaws.com"}, "Action": "s3:PutObject",
+                    "Resource": _sub(f"${{MailBucket.Arn}}/{INBOUND_MAIL_PREFIX}*"), "Condition": ses_may,
+                }]},
+            },
+        },
+        "EmailInboundTopic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": _name("email-inbound"), "DisplayName": "Inbound e-mail"},
+        },
+        "EmailInboundTopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [{"Ref": "EmailInboundTopic"}],
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Service": "ses.amazonaws.com"}, "Action": "sns:Publish",
+                    "Resource": {"Ref": "EmailInboundTopic"}, "Condition": ses_may,
+                }]},
+            },
+        },
+        "InboundRuleSet": {"Type": "AWS::SES::ReceiptRuleSet", "Properties": {"RuleSetName": _name("inbound")}},
+        "InboundRule": {
+            "Type": "AWS::SES::ReceiptRule",
+            "DependsOn": ["MailBucketPolicy", "EmailInboundTopicPolicy"],
+            "Properties": {
+                "RuleSetName": {"Ref": "InboundRuleSet"},
+                "Rule": {
+                    "Name": _name("complaints"),
+                    "Enabled": True,
+                    "ScanEnabled": True,  # spam and virus verdicts
+                    "TlsPolicy": "Optional",
+                    "Recipients": [{"Ref": "SenderEmail"}],
+                    "Actions": [{"S3Action": {"BucketName": {"Ref": "MailBucket"},
+                                              "ObjectKeyPrefix": INBOUND_MAIL_PREFIX,
+                                              "TopicArn": {"Ref": "EmailInboundTopic"}}}],
+                },
+            },
+        },
+        "MailConfigurationSet": {"Type": "AWS::SES::ConfigurationSet", "Properties": {"Name": _name("outbound")}},
+        "MailFeedbackDestination": {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "Properties": {
+                "ConfigurationSetName": {"Ref": "MailConfigurationSet"},
+                "EventDestination": {
+                    "Name": "bounces-and-complaints", "Enabled": True,
+                    "MatchingEventTypes": ["bounce", "complaint", "reject"],
+                    "SnsDestination": {"TopicARN": {"Ref": "EmailInboundTopic"}},
+                },
+            },
+        },
+    }
+
+
 def function_environment() -> dict[str, Any]:
     """Environment variables every Chalice function gets, as CloudFormation values."""
     return {
@@ -243,6 +331,10 @@ def function_environment() -> dict[str, Any]:
         "MESSAGES_TABLE": {"Ref": "MessageIndexTable"},
         "SMS_OPT_OUTS_TABLE": {"Ref": "SmsOptOutsTable"},
         "SMS_KEYWORD_LOG_TABLE": {"Ref": "SmsKeywordLogTable"},
+        "INBOUND_MAIL_TABLE": {"Ref": "InboundMailTable"},
+        "ACK_LIMITS_TABLE": {"Ref": "AckLimitsTable"},
+        "MAIL_BUCKET": {"Ref": "MailBucket"},
+        "SES_CONFIGURATION_SET": {"Ref": "MailConfigurationSet"},
         "TWILIO_AUTH_TOKEN_SECRET": {"Ref": "TwilioAuthTokenSecret"},
         "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
         "INTAKE_QUEUE_URL": {"Ref": "IntakeQueue"},
@@ -304,7 +396,13 @@ def _common_statements() -> list[Statement]:
         _allow(["secretsmanager:GetSecretValue"], [{"Ref": "TokenSecret"}]),
         _allow(DDB_IDEMPOTENCY, _tables("IdempotencyTable")),
         _allow(["dynamodb:GetItem"], _tables("SmsOptOutsTable")),  # no SMS to a number that sent STOP
-        _allow(["ses:SendEmail"], [_sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*")]),
+        _allow(["ses:SendEmail", "ses:SendRawEmail"], [
+            _sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"),
+            _sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/${MailConfigurationSet}"),
+        ]),
+        _allow(["dynamodb:UpdateItem"], _tables("AckLimitsTable")),
+        _allow(["sns:Publish"], [{"Ref": "AlertsTopic"}]),  # a message that could not be delivered
+        _allow(["dynamodb:PutItem"], _tables("MessageIndexTable")),  # our Message-IDs, for threading replies
         _sms_publish(),
     ]
 
@@ -335,6 +433,15 @@ def function_policies() -> dict[str, list[Statement]]:
             _allow(DDB_READ, complaint_reads),
             _allow(DDB_TRANSACT_WRITE, _tables("ComplaintsTable", "EventsTable", "MessageIndexTable")),
             *_common_statements(),
+        ],
+        EMAIL_INBOUND_FUNCTION: [  # the e-mail gateway: raw mail from S3, onto the intake queue, the mail log
+            _allow(["s3:GetObject"], [_sub(f"${{MailBucket.Arn}}/{INBOUND_MAIL_PREFIX}*")]),
+            _allow(["s3:PutObject"], [_sub("${MailBucket.Arn}/attachments/*")]),
+            _allow(["sqs:SendMessage"], [_arn("IntakeQueue")]),
+            _allow(["dynamodb:PutItem"], _tables("InboundMailTable")),
+            _allow(DDB_READ, complaint_reads),
+            _allow(DDB_TRANSACT_WRITE, _tables("ComplaintsTable", "EventsTable", "MessageIndexTable")),  # bounces
+            _allow(["sns:Publish"], [{"Ref": "AlertsTopic"}]),
         ],
         SMS_INBOUND_FUNCTION: [  # two-way SMS from SNS: keywords (answered by SMS) or onto the intake queue
             _allow(["sqs:SendMessage"], [_arn("IntakeQueue")]),
@@ -392,7 +499,7 @@ def _alarms(items: dict[str, Resource]) -> dict[str, Resource]:
         "IntakeQueueAge", "The oldest intake message waits over 5 minutes", "AWS/SQS",
         "ApproximateAgeOfOldestMessage", {"QueueName": items["IntakeQueue"]["Properties"]["QueueName"]}, threshold=300,
     )
-    for function in (API_FUNCTION, INTAKE_WORKER_FUNCTION, SMS_INBOUND_FUNCTION):
+    for function in (API_FUNCTION, INTAKE_WORKER_FUNCTION, SMS_INBOUND_FUNCTION, EMAIL_INBOUND_FUNCTION):
         alarms[f"{function}ErrorsAlarm"] = _alarm(
             f"{function}Errors", f"{function} Lambda errors", "AWS/Lambda", "Errors",
             {"FunctionName": {"Ref": function}}, threshold=0, statistic="Sum", period=300,

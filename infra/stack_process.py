@@ -88,13 +88,44 @@ def wait_for_acknowledgement(status_url: str, timeout: float = 15) -> dict[str, 
         time.sleep(0.05)
 
 
-def publish_inbound_sms(endpoints: dict[str, Any], message: dict[str, Any]) -> None:
-    """Publishes a two-way SMS payload to the local inbound-SMS topic, as AWS End User Messaging does."""
+def _client(endpoints: dict[str, Any], service: str):
     import boto3
 
-    sns = boto3.client("sns", region_name=endpoints["region"], endpoint_url=endpoints["moto_url"],
-                       aws_access_key_id="local", aws_secret_access_key="local")
-    sns.publish(TopicArn=endpoints["topics"][f"{endpoints['stack_name']}-sms-inbound"], Message=json.dumps(message))
+    return boto3.client(service, region_name=endpoints["region"], endpoint_url=endpoints["moto_url"],
+                        aws_access_key_id="local", aws_secret_access_key="local")
+
+
+def publish_inbound_sms(endpoints: dict[str, Any], message: dict[str, Any]) -> None:
+    """Publishes a two-way SMS payload to the local inbound-SMS topic, as AWS End User Messaging does."""
+    topic = endpoints["topics"][f"{endpoints['stack_name']}-sms-inbound"]
+    _client(endpoints, "sns").publish(TopicArn=topic, Message=json.dumps(message))
+
+
+def deliver_inbound_email(endpoints: dict[str, Any], raw: bytes, ses_message_id: str) -> None:
+    """Does what the SES receipt rule does: stores the raw mail in the mail bucket and publishes the notification."""
+    key = f"inbound/{ses_message_id}"
+    _client(endpoints, "s3").put_object(Bucket=endpoints["mail_bucket"], Key=key, Body=raw)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    pass_ = {"status": "PASS"}
+    notification = {
+        "notificationType": "Received",
+        "mail": {"timestamp": stamp, "messageId": ses_message_id, "source": "customer@example.org"},
+        "receipt": {"timestamp": stamp, "recipients": ["complaints@example.com"], "spamVerdict": pass_,
+                    "virusVerdict": pass_, "spfVerdict": pass_, "dkimVerdict": pass_, "dmarcVerdict": pass_,
+                    "action": {"type": "S3", "bucketName": endpoints["mail_bucket"], "objectKey": key}},
+    }
+    topic = endpoints["topics"][f"{endpoints['stack_name']}-email-inbound"]
+    _client(endpoints, "sns").publish(TopicArn=topic, Message=json.dumps(notification),
+                                      Subject="Amazon SES Email Receipt Notification")
+
+
+def post_twilio_sms(endpoints: dict[str, Any], auth_token: str, fields: dict[str, str]) -> requests.Response:
+    """POSTs an inbound SMS to the local Twilio webhook, signed as Twilio signs it."""
+    from twilio.request_validator import RequestValidator
+
+    url = endpoints["twilio_webhook"]
+    signature = RequestValidator(auth_token).compute_signature(url, fields)
+    return requests.post(url, data=fields, headers={"X-Twilio-Signature": signature}, timeout=5)
 
 
 def wait_for_complaints(api_url: str, token: str, timeout: float = 15, **filters: str) -> list[dict[str, Any]]:

@@ -51,6 +51,9 @@ class InMemoryComplaintRepository:
         self.saves += 1
         return True
 
+    def remember_message(self, dedup_key: str, reference: str, at: datetime) -> None:
+        self.claims.setdefault(dedup_key, reference)
+
     # reads ------------------------------------------------------------------
     def reference_for_message(self, dedup_key: str) -> str | None:
         return self.claims.get(dedup_key)

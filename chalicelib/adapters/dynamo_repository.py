@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, QueryError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, QueryError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import ConcurrentModification, InvalidCommand, NotFound
@@ -61,6 +61,14 @@ class DynamoComplaintRepository:
                 ) from error
             raise
         return True
+
+    def remember_message(self, dedup_key: str, reference: str, at: datetime) -> None:
+        try:
+            MessageIndexModel(dedup_key, reference=reference, created_at=at).save(
+                condition=MessageIndexModel.key.does_not_exist())
+        except PutError as error:
+            if not _condition_failed(error):
+                raise
 
     # reads ------------------------------------------------------------------
     def reference_for_message(self, dedup_key: str) -> str | None:
@@ -213,6 +221,10 @@ def _bad_cursor() -> InvalidCommand:
     return InvalidCommand("cursor is not valid; use the next_cursor from a previous page", field="cursor")
 
 
+def _condition_failed(error: Exception) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
 # mapping ----------------------------------------------------------------------
 def _to_item(c: Complaint) -> ComplaintModel:
     return ComplaintModel(
@@ -250,6 +262,7 @@ def _to_item(c: Complaint) -> ComplaintModel:
         screening_reason=c.screening_reason,
         classification=c.classification or None,
         attachments=[asdict(a) for a in c.attachments] or None,
+        email_thread=list(c.email_thread) or None,
         token_hash=c.token_hash,
     )
 
@@ -286,6 +299,7 @@ def _from_item(i: ComplaintModel) -> Complaint:
         screening_reason=i.screening_reason,
         classification=i.classification or {},
         attachments=tuple(Attachment(**a) for a in (i.attachments or [])),
+        email_thread=tuple(i.email_thread or ()),
         token_hash=i.token_hash,
     )
 

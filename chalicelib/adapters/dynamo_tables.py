@@ -20,7 +20,9 @@ from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
+    ListAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -81,6 +83,7 @@ class ComplaintModel(Model):
     screening_reason = UnicodeAttribute(null=True)
     classification = JSONAttribute(null=True)
     attachments = JSONAttribute(null=True)
+    email_thread = ListAttribute(of=UnicodeAttribute, null=True)
     token_hash = UnicodeAttribute(null=True)
 
     by_team_due = _index("by_team_due", "open_team", "next_due_at")()
@@ -139,4 +142,39 @@ class SmsKeywordLogModel(Model):
     provider = UnicodeAttribute()
 
 
-TABLE_MODELS = (ComplaintModel, EventModel, MessageIndexModel, SmsOptOutModel, SmsKeywordLogModel)
+class InboundMailModel(Model):
+    """The mail log: one item per inbound mail (SES message id), whatever became of it."""
+
+    class Meta(_Meta):
+        table_name = os.environ.get("INBOUND_MAIL_TABLE", "inbound-mail")
+
+    ses_message_id = UnicodeAttribute(hash_key=True)
+    received_at = UTCDateTimeAttribute()
+    received_day = UnicodeAttribute()  # YYYY-MM-DD: the by_day index lists a day's mail, newest first
+    outcome = UnicodeAttribute()
+    disposition = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    sender = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)
+    reference = UnicodeAttribute(null=True)
+    object_key = UnicodeAttribute(null=True)
+    details = JSONAttribute(null=True)  # verdicts, attachments, parse problems
+    expires_at = NumberAttribute(null=True)  # TTL (epoch seconds)
+
+    by_day = _index("by_day", "received_day", "received_at")()
+
+
+class AckLimitModel(Model):
+    """Acknowledgements sent to one sender on one day (the references), to cap them."""
+
+    class Meta(_Meta):
+        table_name = os.environ.get("ACK_LIMITS_TABLE", "ack-limits")
+
+    sender_day = UnicodeAttribute(hash_key=True)  # "<email or phone>#YYYY-MM-DD"
+    references = UnicodeSetAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # TTL (epoch seconds)
+
+
+TABLE_MODELS = (ComplaintModel, EventModel, MessageIndexModel, SmsOptOutModel, SmsKeywordLogModel, InboundMailModel,
+                AckLimitModel)

@@ -29,4 +29,6 @@ def decode(body: str) -> IntakeMessage:
         attachments=tuple(Attachment(**a) for a in data.get("attachments") or ()),
         reference=data.get("reference"),
         thread_reference=data.get("thread_reference"),
+        references=tuple(data.get("references") or ()),
+        details=data.get("details") or {},
     )

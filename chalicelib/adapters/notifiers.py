@@ -1,6 +1,7 @@
 """Messages to the customer through the channel the complaint came from, each sent once."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import uuid
@@ -15,7 +16,8 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 
 from ..domain.model import Channel, Complaint
-from ..domain.ports import Delivery, SmsConsents
+from ..domain.ports import Delivery, DeliveryFailed, SmsConsents
+from ..mail.compose import compose, message_id_for
 
 # One config per container; the worker registers the Lambda context on it.
 idempotency_config = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
@@ -30,15 +32,21 @@ class OutgoingMessage:
     subject: str
     text: str
     complaint_version: int  # with the reference, makes each message unique: the same text sent twice is two messages
+    message_id: str = ""  # e-mail: our Message-ID (derived from the fields above, so a retry keeps it)
+    thread: tuple[str, ...] = ()  # e-mail: the conversation's Message-IDs, oldest first (In-Reply-To, References)
 
 
 class Transport(Protocol):
     def deliver(self, message: OutgoingMessage) -> str:
-        """Send and return the provider's message id."""
+        """Send and return the provider's message id; raise DeliveryFailed when it cannot."""
 
 
 def outgoing(
-    complaint: Complaint, kind: str, text: str, sms_blocked: Callable[[str], bool] = lambda phone: False
+    complaint: Complaint,
+    kind: str,
+    text: str,
+    sms_blocked: Callable[[str], bool] = lambda phone: False,
+    mail_domain: str = "complaints.local",
 ) -> OutgoingMessage | None:
     """E-mail for web and e-mail complaints; SMS for SMS complaints or when there is only a phone, unless the
     number has opted out of SMS (STOP)."""
@@ -50,21 +58,30 @@ def outgoing(
         channel, recipient = "email", email
     else:
         return None
-    subject = "We received your complaint" if kind == "acknowledgement" else complaint.subject
-    return OutgoingMessage(
-        complaint.reference, kind, channel, recipient, f"[{complaint.reference}] {subject}", text, complaint.version
-    )
+    subject = "We received your complaint" if kind == "acknowledgement" else f"Re: {complaint.subject}"
+    message = OutgoingMessage(complaint.reference, kind, channel, recipient, subject, text, complaint.version)
+    if channel == "email":
+        own_id = message_id_for(complaint.reference, mail_domain, kind, complaint.version, text)
+        message = dataclasses.replace(message, message_id=own_id, thread=complaint.email_thread)
+    return message
 
 
 class ChannelNotifier:
     """CustomerNotifier: picks the channel, then delivers each message once with Powertools idempotency (keyed on
-    the whole message, including the complaint version it belongs to), so a retry never sends it twice."""
+    the whole message, including the complaint version it belongs to), so a retry never sends it twice.
+    A permanent failure comes back as a Delivery with `failure`; a transient one (after the transport's own
+    retries) raises DeliveryFailed, so the caller's retry mechanism can try again."""
 
     def __init__(
-        self, transport: Transport, idempotency_table: str | None = None, sms_consents: SmsConsents | None = None
+        self,
+        transport: Transport,
+        idempotency_table: str | None = None,
+        sms_consents: SmsConsents | None = None,
+        mail_domain: str = "complaints.local",
     ):
         self.transport = transport
         self.sms_consents = sms_consents
+        self.mail_domain = mail_domain
         self._deliver_once = self._deliver
         if idempotency_table:
             store = DynamoDBPersistenceLayer(table_name=idempotency_table)
@@ -74,14 +91,34 @@ class ChannelNotifier:
 
     def send(self, complaint: Complaint, kind: str, text: str) -> Delivery | None:
         blocked = self.sms_consents.opted_out if self.sms_consents else (lambda phone: False)
-        message = outgoing(complaint, kind, text, sms_blocked=blocked)
+        message = outgoing(complaint, kind, text, sms_blocked=blocked, mail_domain=self.mail_domain)
         if message is None:
             return None
-        result = self._deliver_once(message=asdict(message))
-        return Delivery(message.channel, message.recipient, result["message_id"])
+        try:
+            result = self._deliver_once(message=asdict(message))
+        except DeliveryFailed as failure:
+            if not failure.permanent:
+                raise
+            return Delivery(message.channel, message.recipient, "", failure=failure.reason)
+        return Delivery(message.channel, message.recipient, result["message_id"],
+                        thread_ids=tuple(result.get("thread_ids") or ()))
 
     def _deliver(self, message: dict) -> dict:
-        return {"message_id": self.transport.deliver(OutgoingMessage(**message))}
+        sent = OutgoingMessage(**{**message, "thread": tuple(message.get("thread") or ())})
+        provider_id = self.transport.deliver(sent)
+        return {"message_id": provider_id, "thread_ids": _thread_ids(sent, provider_id)}
+
+
+def _thread_ids(message: OutgoingMessage, provider_id: str) -> list[str]:
+    """The Message-IDs a reply to this mail may carry: ours, and the one SES puts on the mail it sends."""
+    if message.channel != "email":
+        return []
+    ids = [message.message_id]
+    if provider_id and not provider_id.startswith("<"):
+        ids.append(f"<{provider_id}@email.amazonses.com>")
+    elif provider_id and provider_id != message.message_id:
+        ids.append(provider_id)
+    return ids
 
 
 def sms_reply(transport: Transport, phone: str, kind: str, text: str) -> str:
@@ -89,43 +126,73 @@ def sms_reply(transport: Transport, phone: str, kind: str, text: str) -> str:
     return transport.deliver(OutgoingMessage("", kind, "sms", phone, "", text, 0))
 
 
-class OutboxTransport:
-    """Local stack: appends each message to <outbox_dir>/customer-messages.jsonl instead of sending it."""
+def raw_email(message: OutgoingMessage, sender_email: str, sender_name: str = "Customer Care") -> bytes:
+    return compose(reference=message.reference, sender=sender_email, sender_name=sender_name,
+                   recipient=message.recipient, subject=message.subject, text=message.text,
+                   message_id=message.message_id, thread=message.thread, automatic=message.kind == "acknowledgement")
 
-    def __init__(self, outbox_dir: str):
+
+class OutboxTransport:
+    """Local stack: appends each message to <outbox_dir>/customer-messages.jsonl instead of sending it
+    (an e-mail with its raw MIME, so a test can answer it like a mail client would)."""
+
+    def __init__(self, outbox_dir: str, sender_email: str = "complaints@example.com"):
         self.path = os.path.join(outbox_dir, "customer-messages.jsonl")
+        self.sender_email = sender_email
 
     def deliver(self, message: OutgoingMessage) -> str:
-        message_id = f"<{uuid.uuid4()}@outbox.local>"
-        record = {"at": datetime.now(timezone.utc).isoformat(), "message_id": message_id, **asdict(message)}
+        message_id = message.message_id or f"<{uuid.uuid4()}@outbox.local>"
+        record = {"at": datetime.now(timezone.utc).isoformat(), **asdict(message), "message_id": message_id}
+        if message.channel == "email":
+            record["raw"] = raw_email(message, self.sender_email).decode("utf-8", "replace")
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
         with open(self.path, "a", encoding="utf-8") as outbox:
             outbox.write(json.dumps(record, ensure_ascii=False) + "\n")
         return message_id
 
 
+# Provider errors that retrying cannot fix. Throttling and 5xx are retried with backoff by botocore first.
+PERMANENT_ERRORS = frozenset({
+    "MessageRejected", "MailFromDomainNotVerifiedException", "AccountSuspendedException",
+    "SendingPausedException", "NotFoundException", "BadRequestException", "InvalidParameter",
+    "InvalidParameterValue", "InvalidParameterException", "OptedOutException", "AuthorizationError",
+})
+
+
 class AwsTransport:
-    """AWS: e-mail through SES, SMS through SNS."""
+    """AWS: e-mail through SES (raw MIME, for our threading headers), SMS through SNS."""
 
-    def __init__(self, sender_email: str, ses=None, sns=None):
-        import boto3
-
+    def __init__(self, sender_email: str, ses=None, sns=None, configuration_set: str | None = None):
         self.sender_email = sender_email
-        self._ses = ses or boto3.client("sesv2")
-        self._sns = sns or boto3.client("sns")
+        self.configuration_set = configuration_set
+        self._ses = ses or _client("sesv2")
+        self._sns = sns or _client("sns")
 
     def deliver(self, message: OutgoingMessage) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return self._send(message)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            raise DeliveryFailed(f"{code}: {error.response.get('Error', {}).get('Message', '')}",
+                                 permanent=code in PERMANENT_ERRORS) from error
+        except BotoCoreError as error:
+            raise DeliveryFailed(f"{type(error).__name__}: {error}", permanent=False) from error
+
+    def _send(self, message: OutgoingMessage) -> str:
         if message.channel == "email":
-            response = self._ses.send_email(
-                FromEmailAddress=self.sender_email,
-                Destination={"ToAddresses": [message.recipient]},
-                Content={
-                    "Simple": {
-                        "Subject": {"Data": message.subject, "Charset": "UTF-8"},
-                        "Body": {"Text": {"Data": message.text, "Charset": "UTF-8"}},
-                    }
-                },
-            )
-        else:
-            response = self._sns.publish(PhoneNumber=message.recipient, Message=message.text[:1600])
-        return response["MessageId"]
+            request = {"FromEmailAddress": self.sender_email, "Destination": {"ToAddresses": [message.recipient]},
+                       "Content": {"Raw": {"Data": raw_email(message, self.sender_email)}}}
+            if self.configuration_set:
+                request["ConfigurationSetName"] = self.configuration_set
+            return self._ses.send_email(**request)["MessageId"]
+        return self._sns.publish(PhoneNumber=message.recipient, Message=message.text[:1600])["MessageId"]
+
+
+def _client(service: str):
+    """A boto3 client that retries throttling and server errors with exponential backoff and jitter."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 5}))

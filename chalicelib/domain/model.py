@@ -71,6 +71,8 @@ class IntakeMessage:
     attachments: tuple[Attachment, ...] = ()
     reference: str | None = None  # set when the channel must answer with it at once (web)
     thread_reference: str | None = None  # a complaint this message continues (e-mail threading, SMS quoting)
+    references: tuple[str, ...] = ()  # e-mail: the Message-IDs this mail answers (References, In-Reply-To), oldest first
+    details: dict[str, Any] = field(default_factory=dict)  # channel facts kept for audit (SES verdicts, S3 key, ...)
 
     @property
     def dedup_key(self) -> str:
@@ -108,6 +110,7 @@ class Complaint:
     screening_reason: str | None = None
     classification: dict[str, Any] = field(default_factory=dict)
     attachments: tuple[Attachment, ...] = ()
+    email_thread: tuple[str, ...] = ()  # Message-IDs of the e-mail conversation, oldest first (ours and theirs)
     token_hash: str | None = None
     version: int = 0
 

@@ -34,6 +34,46 @@ class Delivery:
     recipient: str
     message_id: str
     extra: dict[str, Any] = field(default_factory=dict)
+    thread_ids: tuple[str, ...] = ()  # e-mail: the Message-IDs a reply to this message may carry (ours, the provider's)
+    failure: str | None = None  # set when the provider refused the message for good (and it was not sent)
+
+
+class DeliveryFailed(Exception):
+    """A transport could not send. `permanent`: retrying cannot help (bad address, rejected content, opted out)."""
+
+    def __init__(self, reason: str, permanent: bool):
+        super().__init__(reason)
+        self.reason, self.permanent = reason, permanent
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A message for managers. The attributes become SNS message attributes, so subscribers can filter on them."""
+
+    type: str  # e.g. delivery_failed, sla_warning, sla_breach, spike
+    severity: str  # info | warning | critical
+    subject: str
+    body: dict[str, Any]
+    team: str | None = None
+    category: str | None = None
+    level: str | None = None
+    dedup_key: str | None = None
+
+    @property
+    def attributes(self) -> dict[str, str]:
+        values = {"type": self.type, "severity": self.severity, "team": self.team, "category": self.category,
+                  "level": self.level}
+        return {name: value for name, value in values.items() if value}
+
+
+class AlertPublisher(Protocol):
+    def publish(self, alert: Alert) -> None: ...
+
+
+class AckLimiter(Protocol):
+    def allow(self, sender: str, day: str, reference: str) -> bool:
+        """True while `sender` has had fewer acknowledgements than the cap on `day` (YYYY-MM-DD), or this very
+        reference was allowed before (a retry); counts the reference when it allows it."""
 
 
 class ComplaintRepository(Protocol):
@@ -52,6 +92,9 @@ class ComplaintRepository(Protocol):
         With `claim` (a channel message's dedup key), also claims it in the same write: False if it was claimed before."""
 
     def history(self, reference: str) -> list[Event]: ...
+
+    def remember_message(self, dedup_key: str, reference: str, at: datetime) -> None:
+        """Index one of our outgoing Message-IDs (or any key) to a complaint, so replies to it can be matched."""
 
     def search(self, query: ComplaintQuery) -> Page: ...
 

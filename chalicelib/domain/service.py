@@ -5,10 +5,11 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
+from .deliveries import DeliveryRecorder, extend_thread
 from .errors import ConcurrentModification
 from .lifecycle import CUSTOMER, SYSTEM, Actor, Command, apply, reaches_customer
 from .model import Channel, Complaint, Event, IntakeMessage, Status, Visibility
-from .ports import Clock, ComplaintRepository, CustomerNotifier, Delivery
+from .ports import AckLimiter, AlertPublisher, Clock, ComplaintRepository, CustomerNotifier, DeliveryFailed
 from .reference import new_reference
 from .stages import Classifier, Router, Screener, SlaStarter
 from .tokens import access_token, token_fingerprint
@@ -47,7 +48,11 @@ class IntakePipeline:
         router: Router,
         clock: Clock,
         token_secret: bytes,
+        ack_limiter: AckLimiter | None = None,
+        alerts: AlertPublisher | None = None,
     ):
+        self.ack_limiter = ack_limiter
+        self.deliveries = DeliveryRecorder(repository, clock, alerts)
         self.repository = repository
         self.notifier = notifier
         self.screener = screener
@@ -65,12 +70,13 @@ class IntakePipeline:
                 return self._append(thread, message)
             complaint, events = self._build(message)
             if self.repository.create(complaint, events, message.dedup_key):
-                self._acknowledge(complaint)
+                self._acknowledge(complaint, message)
                 return IntakeResult(complaint.reference, True, complaint.status)
             existing = self.repository.reference_for_message(message.dedup_key)
         # Re-delivered message: nothing new is created, but a missing acknowledgement is completed.
         stored = self.repository.get(existing)
-        self._acknowledge(stored)
+        if stored.channel_message_id == message.channel_message_id:
+            self._acknowledge(stored, message)
         return IntakeResult(stored.reference, False, stored.status)
 
     def _continues(self, message: IntakeMessage) -> Complaint | None:
@@ -93,9 +99,12 @@ class IntakePipeline:
             "channel_message_id": message.channel_message_id,
             "subject": message.subject,
             "attachments": [a.__dict__ for a in message.attachments],
+            **({"details": message.details} if message.details else {}),
         }
         for attempt in range(ComplaintService.MAX_ATTEMPTS):
             changed, event = apply(complaint, command, CUSTOMER, self.clock.now())
+            if message.channel == Channel.EMAIL:
+                changed = changed.evolve(email_thread=extend_thread(changed.email_thread, (message.channel_message_id,)))
             event = dataclasses.replace(event, data={**event.data, **data})
             try:
                 stored = self.repository.save(changed, event, claim=message.dedup_key)
@@ -127,6 +136,7 @@ class IntakePipeline:
             screening_outcome=screening.outcome,
             screening_reason=screening.reason,
             attachments=message.attachments,
+            email_thread=_thread_of(message),
             token_hash=token_fingerprint(access_token(self.token_secret, reference)),
             version=1,
         )
@@ -157,15 +167,23 @@ class IntakePipeline:
                 "team": complaint.team,
                 "first_response_due_at": _iso(complaint.first_response_due_at),
                 "resolution_due_at": _iso(complaint.resolution_due_at),
+                **({"details": message.details} if message.details else {}),
             },
         )
         return complaint, [received]
 
-    def _acknowledge(self, complaint: Complaint) -> None:
-        if complaint.ack_sent_at is not None:
+    def _acknowledge(self, complaint: Complaint, message: IntakeMessage) -> None:
+        """Sends the acknowledgement once, unless the mail asked for no automatic reply (RFC 3834) or the sender
+        reached the day's cap (a loop with an auto-responder we did not recognise). A transient sending failure
+        propagates, so the queue retries the message and this completes the acknowledgement."""
+        if complaint.ack_sent_at is not None or message.details.get("may_auto_reply") is False:
+            return
+        sender = complaint.sender.email or complaint.sender.phone
+        day = f"{self.clock.now():%Y-%m-%d}"
+        if sender and self.ack_limiter and not self.ack_limiter.allow(sender, day, complaint.reference):
             return
         delivery = self.notifier.send(complaint, "acknowledgement", acknowledgement_text(complaint))
-        _record_delivery(self.repository, self.clock, complaint.reference, "acknowledgement", delivery)
+        self.deliveries.delivered(complaint.reference, "acknowledgement", delivery)
 
 
 class ComplaintService:
@@ -173,10 +191,12 @@ class ComplaintService:
 
     MAX_ATTEMPTS = 3
 
-    def __init__(self, repository: ComplaintRepository, notifier: CustomerNotifier, clock: Clock):
+    def __init__(self, repository: ComplaintRepository, notifier: CustomerNotifier, clock: Clock,
+                 alerts: AlertPublisher | None = None):
         self.repository = repository
         self.notifier = notifier
         self.clock = clock
+        self.deliveries = DeliveryRecorder(repository, clock, alerts)
 
     def perform(
         self, reference: str, command: Command, actor: Actor, expected_version: int | None = None
@@ -195,46 +215,20 @@ class ComplaintService:
                 if expected_version is not None or attempt == self.MAX_ATTEMPTS - 1:
                     raise
         if reaches_customer(command):
-            delivery = self.notifier.send(changed, command.action, command.message or "")
-            _record_delivery(self.repository, self.clock, reference, command.action, delivery)
+            try:
+                delivery = self.notifier.send(changed, command.action, command.message or "")
+            except DeliveryFailed as failure:  # retried with backoff by the transport; the action itself stands
+                self.deliveries.failed(reference, command.action, failure.reason)
+            else:
+                self.deliveries.delivered(reference, command.action, delivery)
             changed = self.repository.get(reference)
         return changed, event
 
 
-def _record_delivery(
-    repository: ComplaintRepository, clock: Clock, reference: str, kind: str, delivery: Delivery | None
-) -> None:
-    """Append a 'customer_notified' event (and stamp ack_sent_at for acknowledgements), retrying lost locks."""
-    for attempt in range(ComplaintService.MAX_ATTEMPTS):
-        current = repository.get(reference)
-        now = clock.now()
-        updates = {"updated_at": now, "version": current.version + 1}
-        if kind == "acknowledgement":
-            if current.ack_sent_at is not None:
-                return
-            updates["ack_sent_at"] = now
-        event = Event(
-            reference=reference,
-            seq=current.version + 1,
-            at=now,
-            type="customer_notified" if delivery else "customer_unreachable",
-            actor=SYSTEM.id,
-            actor_role=SYSTEM.role,
-            visibility=Visibility.PUBLIC if kind == "acknowledgement" else Visibility.INTERNAL,
-            message=_delivery_text(kind, delivery),
-            data={"kind": kind, **({"message_id": delivery.message_id, "channel": delivery.channel} if delivery else {})},
-        )
-        try:
-            repository.save(current.evolve(**updates), event)
-            return
-        except ConcurrentModification:
-            if attempt == ComplaintService.MAX_ATTEMPTS - 1:
-                raise
-
-
-def _delivery_text(kind: str, delivery: Delivery | None) -> str:
-    what = "Acknowledgement" if kind == "acknowledgement" else "Message to the customer"
-    return f"{what} sent by {delivery.channel}" if delivery else f"{what} not sent: no e-mail on file and no phone that accepts SMS"
+def _thread_of(message: IntakeMessage) -> tuple[str, ...]:
+    if message.channel != Channel.EMAIL:
+        return ()
+    return extend_thread(message.references, (message.channel_message_id,))
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -7,6 +7,7 @@ from infra import package
 from infra.build_template import TemplateError, build
 from infra.resources import (
     API_FUNCTION,
+    EMAIL_INBOUND_FUNCTION,
     INTAKE_WORKER_FUNCTION,
     MAX_RECEIVE_COUNT,
     SMS_INBOUND_FUNCTION,
@@ -15,7 +16,7 @@ from infra.resources import (
     function_environment,
 )
 
-FUNCTIONS = (API_FUNCTION, INTAKE_WORKER_FUNCTION, SMS_INBOUND_FUNCTION)
+FUNCTIONS = (API_FUNCTION, INTAKE_WORKER_FUNCTION, SMS_INBOUND_FUNCTION, EMAIL_INBOUND_FUNCTION)
 
 
 def of_type(template, resource_type):

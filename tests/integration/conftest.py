@@ -17,7 +17,7 @@ def provision_fake_aws(tmp_path):
     from chalicelib.config import settings
     from chalicelib.wiring import services
 
-    saved = {key: os.environ.get(key) for key in ("OUTBOX_DIR", "INTAKE_QUEUE_URL")}
+    saved = {key: os.environ.get(key) for key in ("OUTBOX_DIR", "INTAKE_QUEUE_URL", "MAIL_BUCKET", "ALERTS_TOPIC_ARN")}
     os.environ["OUTBOX_DIR"] = str(tmp_path / "outbox")
     with mock_aws():
         for model in TABLE_MODELS:
@@ -29,10 +29,20 @@ def provision_fake_aws(tmp_path):
         )
         queue_url = boto3.client("sqs").create_queue(QueueName="test-intake")["QueueUrl"]
         os.environ["INTAKE_QUEUE_URL"] = queue_url
+        boto3.client("s3").create_bucket(Bucket="test-mail")
+        os.environ["MAIL_BUCKET"] = "test-mail"
+        # Manager alerts: a queue subscribed to the topic shows what was published.
+        sns, sqs = boto3.client("sns"), boto3.client("sqs")
+        alerts_arn = sns.create_topic(Name="test-alerts")["TopicArn"]
+        alerts_url = sqs.create_queue(QueueName="test-alerts-seen")["QueueUrl"]
+        alerts_queue_arn = sqs.get_queue_attributes(QueueUrl=alerts_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=alerts_arn, Protocol="sqs", Endpoint=alerts_queue_arn)
+        os.environ["ALERTS_TOPIC_ARN"] = alerts_arn
         settings.cache_clear()
         services.reset()
         try:
-            yield {"queue_url": queue_url, "outbox": tmp_path / "outbox" / "customer-messages.jsonl"}
+            yield {"queue_url": queue_url, "outbox": tmp_path / "outbox" / "customer-messages.jsonl",
+                   "bucket": "test-mail", "alerts_queue_url": alerts_url}
         finally:
             services.reset()
             settings.cache_clear()

@@ -1,0 +1,115 @@
+"""What happened to a message we sent the customer, appended to the complaint's history.
+
+A delivery adds a `customer_notified` event (and, for e-mail, the Message-IDs a reply may carry: they join the
+complaint's thread and the message index). A failure adds `delivery_failed` and alerts the managers.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .errors import ConcurrentModification
+from .lifecycle import SYSTEM
+from .model import Complaint, Event, Visibility
+from .ports import Alert, AlertPublisher, Clock, ComplaintRepository, Delivery
+
+MAX_ATTEMPTS = 3
+MAX_THREAD_IDS = 30  # Message-IDs kept per complaint: the root and the newest ones
+
+
+def email_key(message_id: str) -> str:
+    """The message-index key of an e-mail Message-ID (inbound mail claims the same key as its dedup key)."""
+    return f"email#{message_id.strip()}"
+
+
+class DeliveryRecorder:
+    def __init__(self, repository: ComplaintRepository, clock: Clock, alerts: AlertPublisher | None = None):
+        self.repository, self.clock, self.alerts = repository, clock, alerts
+
+    def delivered(self, reference: str, kind: str, delivery: Delivery | None) -> None:
+        """Appends 'customer_notified' (or 'customer_unreachable' when there was no way to reach the customer);
+        stamps ack_sent_at for acknowledgements. A failed delivery goes to failed()."""
+        if delivery is not None and delivery.failure:
+            self.failed(reference, kind, delivery.failure, channel=delivery.channel)
+            return
+        for message_id in delivery.thread_ids if delivery else ():
+            self.repository.remember_message(email_key(message_id), reference, self.clock.now())
+
+        def change(current: Complaint, now: datetime) -> tuple[dict[str, Any], Event] | None:
+            updates: dict[str, Any] = {}
+            if kind == "acknowledgement":
+                if current.ack_sent_at is not None:
+                    return None
+                updates["ack_sent_at"] = now
+            if delivery and delivery.thread_ids:
+                updates["email_thread"] = extend_thread(current.email_thread, delivery.thread_ids)
+            event = _event(current, now, "customer_notified" if delivery else "customer_unreachable",
+                           Visibility.PUBLIC if kind == "acknowledgement" else Visibility.INTERNAL,
+                           _delivery_text(kind, delivery),
+                           {"kind": kind, **({"message_id": delivery.message_id, "channel": delivery.channel}
+                                             if delivery else {})})
+            return updates, event
+
+        self._append(reference, change)
+
+    def failed(self, reference: str, kind: str, reason: str, *, channel: str | None = None,
+               claim: str | None = None) -> bool:
+        """Appends 'delivery_failed' and alerts. `claim` (e.g. a bounce notification's id) makes it happen once."""
+        def change(current: Complaint, now: datetime) -> tuple[dict[str, Any], Event]:
+            text = f"{_what(kind)} could not be delivered{f' by {channel}' if channel else ''}: {reason}"
+            return {}, _event(current, now, "delivery_failed", Visibility.INTERNAL, text,
+                              {"kind": kind, "channel": channel, "reason": reason})
+
+        stored = self._append(reference, change, claim=claim)
+        if stored and self.alerts is not None:
+            complaint = self.repository.get(reference)
+            self.alerts.publish(Alert(
+                type="delivery_failed", severity="warning",
+                subject=f"{reference}: {_what(kind).lower()} to the customer could not be delivered",
+                body={"reference": reference, "kind": kind, "channel": channel, "reason": reason,
+                      "team": complaint.team, "assignee": complaint.assignee},
+                team=complaint.team, category=complaint.category, dedup_key=f"{reference}#delivery#{claim or kind}",
+            ))
+        return stored
+
+    def _append(self, reference: str, change, claim: str | None = None) -> bool:
+        """Applies `change` to the newest version under the optimistic lock, retrying lost races."""
+        for attempt in range(MAX_ATTEMPTS):
+            current = self.repository.get(reference)
+            now = self.clock.now()
+            result = change(current, now)
+            if result is None:
+                return False
+            updates, event = result
+            try:
+                changed = current.evolve(**updates, updated_at=now, version=event.seq)
+                return self.repository.save(changed, event, claim=claim) if claim else self.repository.save(changed, event)
+            except ConcurrentModification:
+                if attempt == MAX_ATTEMPTS - 1:
+                    raise
+        return False
+
+
+def extend_thread(thread: tuple[str, ...], message_ids: tuple[str, ...]) -> tuple[str, ...]:
+    """The thread with new Message-IDs appended once; the root and the newest ones are kept."""
+    merged = list(thread)
+    merged.extend(m for m in message_ids if m and m not in merged)
+    if len(merged) > MAX_THREAD_IDS:
+        merged = [merged[0], *merged[-(MAX_THREAD_IDS - 1):]]
+    return tuple(merged)
+
+
+def _event(current: Complaint, now: datetime, type_: str, visibility: Visibility, message: str,
+           data: dict[str, Any]) -> Event:
+    return Event(reference=current.reference, seq=current.version + 1, at=now, type=type_, actor=SYSTEM.id,
+                 actor_role=SYSTEM.role, visibility=visibility, message=message, data=data)
+
+
+def _what(kind: str) -> str:
+    return "Acknowledgement" if kind == "acknowledgement" else "Message to the customer"
+
+
+def _delivery_text(kind: str, delivery: Delivery | None) -> str:
+    if delivery:
+        return f"{_what(kind)} sent by {delivery.channel}"
+    return f"{_what(kind)} not sent: no e-mail on file and no phone that accepts SMS"

@@ -80,6 +80,7 @@ class InMemoryComplaintRepository:
                 and (query.channel is None or c.channel.value == query.channel)
                 and (query.category is None or c.category == query.category)
                 and (query.breached is None or c.breached == query.breached)
+                and (not query.needs_triage or (c.needs_triage and c.status.is_open))
                 and (query.created_from is None or c.created_at >= query.created_from)
                 and (query.created_to is None or c.created_at <= query.created_to)
             )

@@ -138,6 +138,9 @@ class DynamoComplaintRepository:
     def _partitions(self, query: ComplaintQuery, start: str | None) -> Iterator[tuple[Any, str]]:
         """The (index, partition) pairs to read, newest first. Status or category pick one partition;
         otherwise we walk month partitions back from the end of the date range."""
+        if query.needs_triage:
+            yield ComplaintModel.by_triage, "needs_triage"
+            return
         if query.status:
             yield ComplaintModel.by_status, query.status
             return
@@ -151,7 +154,7 @@ class DynamoComplaintRepository:
             yield ComplaintModel.by_month, month
 
     def _next_partition(self, query: ComplaintQuery, current: str) -> str | None:
-        if query.status or query.category:
+        if query.status or query.category or query.needs_triage:
             return None
         months = _months(query)
         position = months.index(current)
@@ -183,7 +186,8 @@ def _filters(query: ComplaintQuery):
         (ComplaintModel.priority, query.priority),
         (ComplaintModel.channel, query.channel),
         (ComplaintModel.breached, query.breached),
-        (ComplaintModel.category, query.category if query.status else None),
+        (ComplaintModel.category, query.category if query.status or query.needs_triage else None),
+        (ComplaintModel.status, query.status if query.needs_triage else None),
     ):
         if value is not None:
             clause = attribute == value
@@ -260,6 +264,9 @@ def _to_item(c: Complaint) -> ComplaintModel:
         breached=c.breached,
         screening_outcome=c.screening_outcome,
         screening_reason=c.screening_reason,
+        duplicate_of=c.duplicate_of,
+        needs_triage=c.needs_triage,
+        triage_queue="needs_triage" if c.needs_triage and c.status.is_open else None,
         classification=c.classification or None,
         attachments=[asdict(a) for a in c.attachments] or None,
         email_thread=list(c.email_thread) or None,
@@ -297,6 +304,8 @@ def _from_item(i: ComplaintModel) -> Complaint:
         breached=bool(i.breached),
         screening_outcome=i.screening_outcome,
         screening_reason=i.screening_reason,
+        duplicate_of=i.duplicate_of,
+        needs_triage=bool(i.needs_triage),
         classification=i.classification or {},
         attachments=tuple(Attachment(**a) for a in (i.attachments or [])),
         email_thread=tuple(i.email_thread or ()),

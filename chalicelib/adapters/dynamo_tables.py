@@ -81,6 +81,9 @@ class ComplaintModel(Model):
     breached = BooleanAttribute(default=False)
     screening_outcome = UnicodeAttribute()
     screening_reason = UnicodeAttribute(null=True)
+    duplicate_of = UnicodeAttribute(null=True)
+    needs_triage = BooleanAttribute(default=False)
+    triage_queue = UnicodeAttribute(null=True)  # "needs_triage" while open and unsure, absent otherwise (sparse index)
     classification = JSONAttribute(null=True)
     attachments = JSONAttribute(null=True)
     email_thread = ListAttribute(of=UnicodeAttribute, null=True)
@@ -92,6 +95,7 @@ class ComplaintModel(Model):
     by_category = _index("by_category", "category", "created_at")()
     by_status = _index("by_status", "status", "created_at")()
     by_month = _index("by_month", "created_month", "created_at")()
+    by_triage = _index("by_triage", "triage_queue", "created_at")()
 
 
 class EventModel(Model):

@@ -44,6 +44,10 @@ TRANSITIONS: dict[str, Rule] = {
     "reopen": Rule(frozenset({S.RESOLVED}), S.IN_PROGRESS, Visibility.PUBLIC),
     # The customer writes again: appended to the history; a resolved complaint reopens.
     "customer_message": Rule(_OPEN | {S.RESOLVED}, None, Visibility.PUBLIC),
+    # A complaint linked as a duplicate becomes a complaint of its own (its SLA starts now).
+    "unlink_duplicate": Rule(frozenset({S.DUPLICATE}), S.NEW, Visibility.INTERNAL),
+    # A duplicate's text, appended to the original it repeats.
+    "duplicate_received": Rule(_OPEN, None, Visibility.PUBLIC),
 }
 
 # Actions whose message goes to the customer through the channel of origin (and counts as a staff response).
@@ -77,7 +81,7 @@ def reaches_customer(command: Command) -> bool:
     return command.action in CUSTOMER_FACING and bool(command.message and command.message.strip())
 
 
-CUSTOMER_ACTIONS = frozenset({"customer_message"})
+CUSTOMER_ACTIONS = frozenset({"customer_message", "duplicate_received"})
 
 
 def allowed_actions(status: Status) -> list[str]:
@@ -135,13 +139,18 @@ def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: date
         _require(command.category, "category", "category is required")
         if command.category == complaint.category:
             raise InvalidCommand("category is unchanged", field="category")
-        return {"category": command.category}
+        return {"category": command.category, "needs_triage": False}
     if action == "change_priority":
         if command.priority not in PRIORITIES:
             raise InvalidCommand(f"priority must be one of {', '.join(PRIORITIES)}", field="priority")
         if command.priority == complaint.priority:
             raise InvalidCommand("priority is unchanged", field="priority")
-        return {"priority": command.priority}
+        return {"priority": command.priority, "needs_triage": False}
+    if action == "unlink_duplicate":
+        return {"duplicate_of": None}
+    if action == "duplicate_received":
+        _require(command.message, "message", "a duplicate needs its text")
+        return {}
     if action == "assign":
         _require(command.assignee, "assignee", "assignee is required")
         return {"assignee": command.assignee, "team": command.team or complaint.team}

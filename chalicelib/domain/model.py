@@ -23,6 +23,7 @@ class Status(str, enum.Enum):
     CLOSED = "closed"
     INVALID = "invalid"
     SPAM = "spam"
+    DUPLICATE = "duplicate"  # linked to an earlier complaint of the same customer (duplicate_of); staff can unlink
 
     @property
     def is_open(self) -> bool:
@@ -108,6 +109,8 @@ class Complaint:
     breached: bool = False
     screening_outcome: str = "accepted"
     screening_reason: str | None = None
+    duplicate_of: str | None = None
+    needs_triage: bool = False  # the classifier was unsure: a person should check category and priority
     classification: dict[str, Any] = field(default_factory=dict)
     attachments: tuple[Attachment, ...] = ()
     email_thread: tuple[str, ...] = ()  # Message-IDs of the e-mail conversation, oldest first (ours and theirs)

@@ -16,6 +16,7 @@ class ComplaintQuery:
     channel: str | None = None
     category: str | None = None
     breached: bool | None = None
+    needs_triage: bool | None = None  # True: the triage queue (open complaints the classifier was unsure of)
     created_from: datetime | None = None
     created_to: datetime | None = None
     limit: int = 25

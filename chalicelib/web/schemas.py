@@ -147,6 +147,7 @@ class ComplaintListQuery(_Schema):
     channel: Optional[Literal["web", "email", "sms"]] = None
     category: Optional[str] = Field(None, max_length=64)
     breached: Optional[bool] = None
+    needs_triage: Optional[bool] = Field(None, description="true: the triage queue (open, the classifier was unsure)")
     created_from: Optional[IsoDateTime] = None
     created_to: Optional[IsoDateTime] = None
     limit: int = Field(25, ge=1, le=100)
@@ -182,6 +183,7 @@ class ComplaintView(_Schema):
     assignee: Optional[str] = None
     breached: bool
     duplicate_of: Optional[str] = None
+    needs_triage: bool = False
     screening: dict[str, Optional[str]]
     classification: dict[str, Any]
     attachments: list[dict[str, Any]]

@@ -49,6 +49,7 @@ ACTIONS: dict[str, tuple[str, type[BaseModel], str]] = {
     "resolve": ("resolution", s.ResolveBody, "agent"),
     "close": ("close", s.AcknowledgeBody, "agent"),
     "reopen": ("reopen", s.ReopenBody, "manager"),
+    "unlink_duplicate": ("unlink", s.OptionalMessageBody, "agent"),
 }
 
 
@@ -87,7 +88,7 @@ def complaint_view(c: Complaint) -> s.ComplaintView:
         subject=c.subject, description=c.description,
         customer=s.Customer(name=c.sender.name, email=c.sender.email, phone=c.sender.phone),
         language=c.language, category=c.category, priority=c.priority, team=c.team, assignee=c.assignee,
-        breached=c.breached, duplicate_of=None,
+        breached=c.breached, duplicate_of=c.duplicate_of, needs_triage=c.needs_triage,
         screening={"outcome": c.screening_outcome, "reason": c.screening_reason},
         classification=c.classification, attachments=[a.__dict__ for a in c.attachments],
         created_at=c.created_at, updated_at=c.updated_at, next_due_at=c.next_due_at,

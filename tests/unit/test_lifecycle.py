@@ -24,6 +24,8 @@ COMMANDS = {
     "close": Command("close"),
     "reopen": Command("reopen", message="Customer says the refund never arrived."),
     "customer_message": Command("customer_message", message="Any news? It has been a week."),
+    "unlink_duplicate": Command("unlink_duplicate", message="Different order: not a duplicate."),
+    "duplicate_received": Command("duplicate_received", message="Same problem again, order 4411."),
 }
 PAIRS = [(status, action) for status in Status for action in TRANSITIONS]
 ALLOWED = [(s, a) for s, a in PAIRS if s in TRANSITIONS[a].allowed_from]
@@ -42,7 +44,8 @@ def test_the_table_covers_every_action_and_both_outcomes():
 
 @pytest.mark.parametrize("status, action", ALLOWED, ids=[f"{s.value}-{a}" for s, a in ALLOWED])
 def test_allowed_action_changes_state_as_the_table_says_and_appends_one_event(status, action):
-    before = make_complaint(status=status, version=4)
+    before = make_complaint(status=status, version=4, needs_triage=True,
+                            duplicate_of="CMP-20261120-AAAAA" if status == Status.DUPLICATE else None)
     rule = TRANSITIONS[action]
 
     after, event = apply(before, COMMANDS[action], AGENT, NOW)
@@ -61,7 +64,7 @@ def test_allowed_action_changes_state_as_the_table_says_and_appends_one_event(st
     changed_fields = {
         name for name in ("status", "category", "priority", "assignee", "team", "acknowledged_at",
                           "first_response_at", "resolved_at", "resolution_code", "root_cause", "closed_at",
-                          "next_due_at")
+                          "next_due_at", "duplicate_of", "needs_triage")
         if getattr(before, name) != getattr(after, name)
     }
     assert set(event.changes) == changed_fields

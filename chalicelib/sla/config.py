@@ -1,0 +1,278 @@
+"""The SLA and routing configuration: a TOML file validated with Pydantic when it is loaded.
+
+A bad file fails at start with SlaConfigError naming each bad field, e.g.
+    policies[1].targets.first_response: invalid duration '4 hours'; use e.g. 30m, 4h, ...
+The shipped default is default_policy.toml next to this module; its comments document the format.
+"""
+from __future__ import annotations
+
+import functools
+import tomllib
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, field_validator, model_validator
+
+from chalicelib.domain.model import PRIORITIES, Channel
+
+from .calendar import BusinessCalendar, weekly_hours
+from .durations import Duration, parse_duration, parse_timedelta
+from .terms import SlaTerms
+
+DEFAULT_PATH = Path(__file__).with_name("default_policy.toml")
+ALWAYS = "24x7"  # the built-in calendar: every hour of every day, UTC
+TEAM = "team"  # a policy calendar meaning "the calendar of the team the complaint is routed to"
+
+BusinessDuration = Annotated[Duration, PlainValidator(parse_duration)]  # '1d' = one business day of the calendar
+ClockDuration = Annotated[timedelta, PlainValidator(parse_timedelta)]  # '1d' = 24 hours
+Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
+
+
+class SlaConfigError(ValueError):
+    """The SLA file is missing, not TOML, or invalid; the message lists every bad field."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Targets(_Model):
+    first_response: BusinessDuration
+    next_update: BusinessDuration  # after each customer message
+    resolution: BusinessDuration
+
+
+class Policy(_Model):
+    """Matched in file order; a missing condition matches anything."""
+
+    name: str = Field(min_length=1)
+    priorities: list[Priority] | None = Field(None, min_length=1)
+    categories: list[str] | None = Field(None, min_length=1)
+    channels: list[Channel] | None = Field(None, min_length=1)
+    tiers: list[str] | None = Field(None, min_length=1)  # customer tiers; a complaint without a tier skips these
+    calendar: str = TEAM  # a calendar name, "24x7", or "team"
+    warning_at: float = Field(0.75, gt=0, lt=1)
+    targets: Targets
+
+    def matches(self, priority: str, category: str, channel: Channel | str, tier: str | None = None) -> bool:
+        return (
+            (self.priorities is None or priority in self.priorities)
+            and (self.categories is None or category in self.categories)
+            and (self.channels is None or Channel(channel) in self.channels)
+            and (self.tiers is None or (tier is not None and tier in self.tiers))
+        )
+
+    def covers_all_of(self, priority: str) -> bool:
+        """Matches every complaint of this priority, whatever its category, channel and tier."""
+        return self.categories is None and self.channels is None and self.tiers is None and (
+            self.priorities is None or priority in self.priorities
+        )
+
+
+class Calendar(_Model):
+    timezone: str  # IANA name, e.g. Europe/London
+    hours: dict[str, list[str]]  # weekday -> ["09:00-17:00"] (several ranges allow a lunch break)
+    holidays: list[date] = []  # local dates with no business hours
+    day_length: ClockDuration = timedelta(hours=8)  # what "1d" means in targets on this calendar
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown timezone {value!r}; use an IANA name such as Europe/London "
+                "(if the name is right, this system has no tz database: install the tzdata package)"
+            ) from None
+        return value
+
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _valid_hours(cls, value: object) -> object:
+        if isinstance(value, dict):
+            value = {day: [ranges] if isinstance(ranges, str) else ranges for day, ranges in value.items()}
+            weekly = weekly_hours(value)  # raises ValueError naming the bad weekday or range
+            if not any(weekly.values()):
+                raise ValueError("a calendar needs opening hours on at least one weekday")
+        return value
+
+    @field_validator("day_length")
+    @classmethod
+    def _sensible_day(cls, value: timedelta) -> timedelta:
+        if not timedelta(0) < value <= timedelta(hours=24):
+            raise ValueError("day_length must be more than 0 and at most 24h")
+        return value
+
+    def build(self, name: str) -> BusinessCalendar:
+        return BusinessCalendar(
+            name=name, timezone=self.timezone, weekly=weekly_hours(self.hours),
+            holidays=frozenset(self.holidays), day_length=self.day_length,
+        )
+
+
+class Agent(_Model):
+    id: str = Field(min_length=1)
+    skills: list[str] = []
+    available: bool = True
+
+
+class Team(_Model):
+    calendar: str  # a calendar name or "24x7"
+    lead: str  # L1 contact (role name or id)
+    manager: str  # L2 contact
+    agents: list[Agent] = []
+
+    @field_validator("agents")
+    @classmethod
+    def _unique_agents(cls, agents: list[Agent]) -> list[Agent]:
+        ids = [a.id for a in agents]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"agent ids must be unique within a team: {', '.join(duplicates)}")
+        return agents
+
+
+class Routing(_Model):
+    fallback_team: str  # for categories without a rule
+    categories: dict[str, str] = {}  # category -> team
+    skills: dict[str, str] = {}  # category -> skill an agent needs (default: the category itself)
+
+    def team_for(self, category: str) -> str:
+        return self.categories.get(category, self.fallback_team)
+
+    def skill_for(self, category: str) -> str:
+        return self.skills.get(category, category)
+
+
+class Escalation(_Model):
+    head_of_service: str  # L3 contact
+    l3_after_breach: ClockDuration = timedelta(hours=2)  # clock time after a breach before L3
+
+
+class Alerts(_Model):
+    max_per_team: int = Field(10, ge=1)  # alerts one team may receive per window; the rest go into a digest
+    window: ClockDuration = timedelta(minutes=15)
+
+
+class SlaConfig(_Model):
+    policies: list[Policy] = Field(min_length=1)
+    calendars: dict[str, Calendar] = {}
+    teams: dict[str, Team] = Field(min_length=1)
+    routing: Routing
+    escalation: Escalation
+    alerts: Alerts = Alerts()
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> "SlaConfig":
+        problems = []
+        calendars = set(self.calendars) | {ALWAYS}
+        for name in self.calendars:
+            if name in (ALWAYS, TEAM):
+                problems.append(f"calendars.{name}: {name!r} is a reserved calendar name")
+        for i, policy in enumerate(self.policies):
+            if policy.calendar not in calendars | {TEAM}:
+                where = f"policies[{i}] ({policy.name}).calendar"
+                problems.append(f"{where}: unknown calendar {policy.calendar!r} ({_known(calendars)})")
+        for name, team in self.teams.items():
+            if team.calendar not in calendars:
+                problems.append(f"teams.{name}.calendar: unknown calendar {team.calendar!r} ({_known(calendars)})")
+        for category, team in [("fallback_team", self.routing.fallback_team), *self.routing.categories.items()]:
+            if team not in self.teams:
+                where = "routing.fallback_team" if category == "fallback_team" else f"routing.categories.{category}"
+                problems.append(f"{where}: unknown team {team!r} ({_known(self.teams)})")
+        for priority in PRIORITIES:
+            if not any(p.covers_all_of(priority) for p in self.policies):
+                problems.append(
+                    f"policies: nothing matches every {priority} complaint; add a policy with only "
+                    f"priorities = [\"{priority}\"] (or no conditions) after the specific ones"
+                )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    # -- lookups ---------------------------------------------------------------------------------------------
+    def policy_for(self, priority: str, category: str, channel: Channel | str, tier: str | None = None) -> Policy:
+        """The first policy, in file order, whose conditions all hold (validation guarantees one exists)."""
+        for policy in self.policies:
+            if policy.matches(priority, category, channel, tier):
+                return policy
+        raise LookupError(f"no SLA policy matches priority {priority!r}")
+
+    def calendar(self, name: str) -> BusinessCalendar:
+        return self._calendars[name]
+
+    def team_calendar(self, team: str | None) -> BusinessCalendar:
+        known = team if team in self.teams else self.routing.fallback_team
+        return self.calendar(self.teams[known].calendar)
+
+    def terms_for(
+        self, priority: str, category: str, channel: Channel | str, team: str | None, tier: str | None = None
+    ) -> SlaTerms:
+        """The targets and calendar one complaint is measured against (its current priority, category, team)."""
+        policy = self.policy_for(priority, category, channel, tier)
+        calendar = self.team_calendar(team) if policy.calendar == TEAM else self.calendar(policy.calendar)
+        t = policy.targets
+        return SlaTerms(
+            policy=policy.name,
+            first_response=t.first_response.on(calendar.day_length),
+            next_update=t.next_update.on(calendar.day_length),
+            resolution=t.resolution.on(calendar.day_length),
+            calendar=calendar,
+            warning_at=policy.warning_at,
+        )
+
+    @functools.cached_property
+    def _calendars(self) -> dict[str, BusinessCalendar]:
+        built = {name: calendar.build(name) for name, calendar in self.calendars.items()}
+        return {ALWAYS: BusinessCalendar.twenty_four_seven(), **built}
+
+
+def parse_config(text: str, source: str = "<string>") -> SlaConfig:
+    """Validate TOML text; raises SlaConfigError listing every bad field."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SlaConfigError(f"SLA config {source} is not valid TOML: {error}") from None
+    try:
+        return SlaConfig.model_validate(raw)
+    except ValidationError as error:
+        lines = [line for e in error.errors() for line in _describe(e, raw).splitlines()]
+        raise SlaConfigError(f"SLA config {source} is invalid:\n  " + "\n  ".join(lines)) from None
+
+
+def load_config(path: str | Path | None = None) -> SlaConfig:
+    """Load and validate the SLA file (the shipped default when no path is given)."""
+    path = Path(path) if path else DEFAULT_PATH
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SlaConfigError(f"SLA config {path} cannot be read: {error.strerror}") from None
+    return parse_config(text, str(path))
+
+
+@functools.lru_cache(maxsize=1)
+def default_config() -> SlaConfig:
+    """The shipped default, parsed once per process (per Lambda container)."""
+    return load_config(DEFAULT_PATH)
+
+
+def _describe(error: dict, raw: dict) -> str:
+    """One Pydantic error as 'field.path: message', with our own ValueError text kept as written."""
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]).lstrip(".")
+    loc = error["loc"]
+    if len(loc) > 1 and loc[0] == "policies" and isinstance(loc[1], int):  # name the policy, not just its index
+        entry = raw["policies"][loc[1]]
+        name = entry.get("name") if isinstance(entry, dict) else None
+        path = path.replace(f"policies[{loc[1]}]", f"policies[{loc[1]}] ({name})", 1) if name else path
+    cause = error.get("ctx", {}).get("error")
+    message = str(cause) if isinstance(cause, ValueError) else error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown field (check the spelling)"
+    return f"{path}: {message}" if path else message
+
+
+def _known(names: object) -> str:
+    return "known: " + ", ".join(sorted(names))  # type: ignore[call-overload]

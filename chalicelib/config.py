@@ -19,6 +19,7 @@ class Settings:
     sender_email: str
     public_base_url: str
     mail_bucket: str = ""
+    model_dir: str = ""  # the category model artifact: the layer's /opt/model/category in AWS
     alerts_topic_arn: str = ""
     ses_configuration_set: str = ""
     ack_cap_per_day: int = 5
@@ -45,11 +46,21 @@ class Settings:
             sender_email=env("SENDER_EMAIL", "complaints@example.com"),
             public_base_url=env("PUBLIC_BASE_URL", "").rstrip("/"),
             mail_bucket=env("MAIL_BUCKET", ""),
+            model_dir=env("MODEL_DIR", _default_model_dir()),
             alerts_topic_arn=env("ALERTS_TOPIC_ARN", ""),
             ses_configuration_set=env("SES_CONFIGURATION_SET", ""),
             ack_cap_per_day=int(env("ACK_CAP_PER_DAY", "5")),
             attachment_limit_bytes=int(env("ATTACHMENT_LIMIT_BYTES", str(5 * 1024 * 1024))),
         )
+
+
+def _default_model_dir() -> str:
+    """The layer's copy in AWS; locally the artifact models/ ships (the newest version)."""
+    if os.path.isdir("/opt/model/category"):
+        return "/opt/model/category"
+    local = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models", "artifacts", "category")
+    versions = sorted((v for v in os.listdir(local) if v[1:].isdigit()), key=lambda v: int(v[1:])) if os.path.isdir(local) else []
+    return os.path.join(local, versions[-1]) if versions else ""
 
 
 @functools.lru_cache(maxsize=1)

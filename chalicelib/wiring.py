@@ -80,13 +80,13 @@ def _sms_intake():
 
 def _pipeline():
     from .domain.service import IntakePipeline
-    from .domain.stages import BasicScreener, CategoryTeamRouter, FixedTargetsSla, RequestedCategoryClassifier
+    from .domain.stages import CategoryTeamRouter, FixedTargetsSla
+    from .triage.stage import Triage
 
     return IntakePipeline(
         repository=services.repository,
         notifier=services.notifier,
-        screener=BasicScreener(),
-        classifier=RequestedCategoryClassifier(),
+        triage=Triage(settings().model_dir),
         sla=FixedTargetsSla(),
         router=CategoryTeamRouter(),
         clock=services.clock,

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .deliveries import DeliveryRecorder, extend_thread
-from .errors import ConcurrentModification
+from .errors import ConcurrentModification, IllegalTransition
 from .lifecycle import CUSTOMER, SYSTEM, Actor, Command, apply, reaches_customer
 from .model import Channel, Complaint, Event, IntakeMessage, Status, Visibility
 from .ports import AckLimiter, AlertPublisher, Clock, ComplaintRepository, CustomerNotifier, DeliveryFailed
 from .reference import new_reference
-from .stages import Classifier, Router, Screener, SlaStarter
+from .stages import Router, SlaStarter, Triage
 from .tokens import access_token, token_fingerprint
 
 
@@ -24,6 +24,11 @@ class IntakeResult:
 
 
 def acknowledgement_text(complaint: Complaint) -> str:
+    if complaint.status == Status.DUPLICATE:
+        return (
+            f"Thank you. We already have your complaint {complaint.duplicate_of} about this, so we have added your "
+            f"message to it. Please keep using the reference {complaint.duplicate_of}."
+        )
     if complaint.status == Status.INVALID:
         return (
             f"We could not register your message as a complaint ({complaint.screening_reason}). "
@@ -38,12 +43,13 @@ def acknowledgement_text(complaint: Complaint) -> str:
 class IntakePipeline:
     """Screen, classify, start the SLA, route, store once, acknowledge."""
 
+    RECENT_LIMIT = 20  # a customer's newest complaints read for duplicates and repeat complaints
+
     def __init__(
         self,
         repository: ComplaintRepository,
         notifier: CustomerNotifier,
-        screener: Screener,
-        classifier: Classifier,
+        triage: Triage,
         sla: SlaStarter,
         router: Router,
         clock: Clock,
@@ -55,8 +61,7 @@ class IntakePipeline:
         self.deliveries = DeliveryRecorder(repository, clock, alerts)
         self.repository = repository
         self.notifier = notifier
-        self.screener = screener
-        self.classifier = classifier
+        self.triage = triage
         self.sla = sla
         self.router = router
         self.clock = clock
@@ -70,12 +75,16 @@ class IntakePipeline:
                 return self._append(thread, message)
             complaint, events = self._build(message)
             if self.repository.create(complaint, events, message.dedup_key):
+                if complaint.duplicate_of:
+                    self._link_to_original(complaint, message)
                 self._acknowledge(complaint, message)
                 return IntakeResult(complaint.reference, True, complaint.status)
             existing = self.repository.reference_for_message(message.dedup_key)
         # Re-delivered message: nothing new is created, but a missing acknowledgement is completed.
         stored = self.repository.get(existing)
         if stored.channel_message_id == message.channel_message_id:
+            if stored.duplicate_of:
+                self._link_to_original(stored, message)
             self._acknowledge(stored, message)
         return IntakeResult(stored.reference, False, stored.status)
 
@@ -115,11 +124,34 @@ class IntakePipeline:
                 complaint = self.repository.get(complaint.reference)
         return IntakeResult(complaint.reference, False, changed.status if stored else complaint.status, stored)
 
+    def _link_to_original(self, duplicate: Complaint, message: IntakeMessage) -> None:
+        """The duplicate's text joins the original's history (once, even if this message is re-delivered)."""
+        command = Command("duplicate_received", message=message.text)
+        data = {"duplicate": duplicate.reference, "channel": message.channel.value, "subject": message.subject}
+        for attempt in range(ComplaintService.MAX_ATTEMPTS):
+            original = self.repository.get(duplicate.duplicate_of)
+            try:
+                changed, event = apply(original, command, CUSTOMER, self.clock.now())
+            except IllegalTransition:
+                return  # closed meanwhile: the duplicate stays linked for staff to review
+            try:
+                self.repository.save(changed, dataclasses.replace(event, data=data),
+                                     claim=f"duplicate#{duplicate.reference}")
+                return
+            except ConcurrentModification:
+                if attempt == ComplaintService.MAX_ATTEMPTS - 1:
+                    raise
+
+    def _recent(self, message: IntakeMessage) -> list[Complaint]:
+        """The customer's own complaints, newest first: bounded by RECENT_LIMIT per identity (two index queries)."""
+        if not (message.sender.email or message.sender.phone):
+            return []
+        return self.repository.for_customer(message.sender.email, message.sender.phone, limit=self.RECENT_LIMIT)
+
     def _build(self, message: IntakeMessage) -> tuple[Complaint, list[Event]]:
         now = self.clock.now()
         reference = message.reference or new_reference(now)
-        screening = self.screener.screen(message)
-        classification = self.classifier.classify(message)
+        screening, classification = self.triage.assess(message, self._recent(message), now)
         complaint = Complaint(
             reference=reference,
             channel=message.channel,
@@ -135,6 +167,8 @@ class IntakePipeline:
             classification=classification.as_dict(),
             screening_outcome=screening.outcome,
             screening_reason=screening.reason,
+            duplicate_of=screening.duplicate_of,
+            needs_triage=classification.needs_triage,
             attachments=message.attachments,
             email_thread=_thread_of(message),
             token_hash=token_fingerprint(access_token(self.token_secret, reference)),
@@ -150,6 +184,8 @@ class IntakePipeline:
                 resolution_due_at=targets.resolution_due_at,
                 next_due_at=targets.first_response_due_at,
             )
+        elif screening.outcome == "duplicate":  # routed like the original, with no clock of its own
+            complaint = complaint.evolve(status=Status.DUPLICATE, team=self.router.route(complaint).team)
         else:
             complaint = complaint.evolve(status=Status(screening.outcome))
         received = Event(
@@ -162,7 +198,8 @@ class IntakePipeline:
             visibility=Visibility.PUBLIC,
             message=f"Complaint received via {message.channel.value}",
             data={
-                "screening": {"outcome": screening.outcome, "reason": screening.reason},
+                "screening": {"outcome": screening.outcome, "reason": screening.reason,
+                              "duplicate_of": screening.duplicate_of},
                 "classification": classification.as_dict(),
                 "team": complaint.team,
                 "first_response_due_at": _iso(complaint.first_response_due_at),
@@ -178,6 +215,8 @@ class IntakePipeline:
         propagates, so the queue retries the message and this completes the acknowledgement."""
         if complaint.ack_sent_at is not None or message.details.get("may_auto_reply") is False:
             return
+        if complaint.status == Status.SPAM:
+            return  # answering spam confirms the address to the spammer
         sender = complaint.sender.email or complaint.sender.phone
         day = f"{self.clock.now():%Y-%m-%d}"
         if sender and self.ack_limiter and not self.ack_limiter.allow(sender, day, complaint.reference):

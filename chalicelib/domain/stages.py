@@ -38,6 +38,11 @@ class Classification:
     confidence: float | None = None
     signals: tuple[str, ...] = ()
     model: str = "default-rules"
+    details: dict[str, Any] = field(default_factory=dict)  # e.g. evidence per signal, emotion, needs_triage
+
+    @property
+    def needs_triage(self) -> bool:
+        return bool(self.details.get("needs_triage"))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +52,7 @@ class Classification:
             "confidence": self.confidence,
             "signals": list(self.signals),
             "model": self.model,
+            **self.details,
         }
 
 
@@ -68,6 +74,22 @@ class Screener(Protocol):
 
 class Classifier(Protocol):
     def classify(self, message: IntakeMessage) -> Classification: ...
+
+
+class Triage(Protocol):
+    def assess(self, message: IntakeMessage, recent: list[Complaint], now: datetime) -> tuple[Screening, Classification]:
+        """Screen and classify; `recent` is the same customer's complaints (by e-mail or phone), newest first."""
+
+
+@dataclass
+class SimpleTriage:
+    """A Triage from a Screener and a Classifier that need no customer history (the foundation's defaults)."""
+
+    screener: Screener
+    classifier: Classifier
+
+    def assess(self, message: IntakeMessage, recent: list[Complaint], now: datetime) -> tuple[Screening, Classification]:
+        return self.screener.screen(message), self.classifier.classify(message)
 
 
 class SlaStarter(Protocol):

@@ -295,7 +295,8 @@ def seed_complaints():
         message = make_message(
             text or f"Complaint {name}: nothing works as promised.", subject="" if text else f"About {name}",
             channel=channel, requested_category=category, received_at=created[name],
-            sender=Sender(phone="+442079460958") if channel == Channel.SMS else Sender("Ada", "ada@example.com"),
+            # one customer each: repeat complaints would raise the priority
+            sender=Sender(phone="+442079460958") if channel == Channel.SMS else Sender("Ada", f"{name}@example.com"),
         )
         refs[name] = services.pipeline.process(message).reference
     service = services.complaint_service
@@ -326,7 +327,7 @@ def test_list_is_newest_first(lists):
     assert names(page, refs) == ["fresh", "billing", "general", "sms", "tech", "tech2", "link"]
     assert page["next_cursor"] is None
     first = page["items"][0]
-    assert first["customer"]["email"] == "ada@example.com" and "new" == first["status"]
+    assert first["customer"]["email"] == "fresh@example.com" and "new" == first["status"]
     assert first["allowed_actions"][0] == "acknowledge"
 
 

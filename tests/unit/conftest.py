@@ -4,7 +4,13 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.domain.service import IntakePipeline
-from chalicelib.domain.stages import BasicScreener, CategoryTeamRouter, FixedTargetsSla, RequestedCategoryClassifier
+from chalicelib.domain.stages import (
+    BasicScreener,
+    CategoryTeamRouter,
+    FixedTargetsSla,
+    RequestedCategoryClassifier,
+    SimpleTriage,
+)
 from tests.fakes import T0, FixedClock, InMemoryComplaintRepository, RecordingNotifier
 
 SECRET = b"unit-test-secret"
@@ -27,8 +33,9 @@ def notifier():
 
 def make_pipeline(repo, notifier, clock, classifier=None):
     return IntakePipeline(
-        repository=repo, notifier=notifier, screener=BasicScreener(),
-        classifier=classifier or RequestedCategoryClassifier(), sla=FixedTargetsSla(), router=CategoryTeamRouter(),
+        repository=repo, notifier=notifier,
+        triage=SimpleTriage(BasicScreener(), classifier or RequestedCategoryClassifier()), sla=FixedTargetsSla(),
+        router=CategoryTeamRouter(),
         clock=clock, token_secret=SECRET,
     )
 

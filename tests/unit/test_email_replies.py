@@ -10,7 +10,13 @@ from chalicelib.domain.lifecycle import Actor, Command
 from chalicelib.domain.model import Channel
 from chalicelib.domain.ports import DeliveryFailed
 from chalicelib.domain.service import ComplaintService, IntakePipeline
-from chalicelib.domain.stages import BasicScreener, CategoryTeamRouter, FixedTargetsSla, RequestedCategoryClassifier
+from chalicelib.domain.stages import (
+    BasicScreener,
+    CategoryTeamRouter,
+    FixedTargetsSla,
+    RequestedCategoryClassifier,
+    SimpleTriage,
+)
 from chalicelib.mail import Kind, classify, parse_email
 from tests.fakes import make_complaint, make_message
 
@@ -53,8 +59,8 @@ class RecordingAlerts:
 
 def pipeline_with(repo, clock, transport, limiter=None, alerts=None):
     notifier = ChannelNotifier(transport, mail_domain="example.com")
-    return IntakePipeline(repo, notifier, BasicScreener(), RequestedCategoryClassifier(), FixedTargetsSla(),
-                          CategoryTeamRouter(), clock, b"secret", ack_limiter=limiter, alerts=alerts)
+    return IntakePipeline(repo, notifier, SimpleTriage(BasicScreener(), RequestedCategoryClassifier()),
+                          FixedTargetsSla(), CategoryTeamRouter(), clock, b"secret", ack_limiter=limiter, alerts=alerts)
 
 
 def email_message(**fields):

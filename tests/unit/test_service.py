@@ -32,7 +32,7 @@ def test_a_new_message_is_stored_routed_and_acknowledged(pipeline, repo, notifie
     history = repo.history(result.reference)
     assert [(e.seq, e.type, e.actor) for e in history] == [(1, "received", "system"), (2, "customer_notified", "system")]
     received, notified = history
-    assert received.data["screening"] == {"outcome": "accepted", "reason": None}
+    assert received.data["screening"] == {"outcome": "accepted", "reason": None, "duplicate_of": None}
     assert received.data["team"] == "logistics"
     assert notified.visibility == Visibility.PUBLIC
     assert notified.data == {"kind": "acknowledgement", "message_id": "msg-1", "channel": "email"}
@@ -136,7 +136,7 @@ def test_a_message_that_is_only_a_link_is_stored_as_invalid_without_team_or_sla(
     assert stored.team is None and stored.assignee is None
     assert (stored.next_due_at, stored.first_response_due_at, stored.resolution_due_at) == (None, None, None)
     received = repo.history(result.reference)[0]
-    assert received.data["screening"] == {"outcome": "invalid", "reason": "only a link"}
+    assert received.data["screening"] == {"outcome": "invalid", "reason": "only a link", "duplicate_of": None}
     assert received.data["team"] is None and received.data["first_response_due_at"] is None
     # The customer is told why, with the reference.
     assert "could not register" in notifier.sent[0].text and "only a link" in notifier.sent[0].text

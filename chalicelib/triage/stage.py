@@ -1,0 +1,126 @@
+"""The intake pipeline's triage stage: screening (invalid, spam, duplicate) and classification (category,
+priority with its signals, sentiment), composed from the pure modules of this package.
+
+The category model is loaded once per container from `model_dir` (a layer in AWS, models/artifacts locally);
+without one, the customer's chosen category is used and the complaint goes to the triage queue.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from ..domain.model import Complaint, IntakeMessage, OPEN_STATUSES
+from ..domain.stages import DEFAULT_CATEGORIES, Classification, Screening
+from .sentiment import analyze_sentiment
+from .severity import assess_severity
+from .similarity import DEFAULT_THRESHOLD, MinHashSignature, is_near_duplicate, signature, sketch
+from .spam import score_spam
+from .validity import check_validity
+
+REPEAT_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class TriageSettings:
+    confidence_threshold: float = 0.5  # below it, a person checks category and priority (needs_triage)
+    duplicate_window: timedelta = timedelta(days=14)
+    similarity_threshold: float = DEFAULT_THRESHOLD  # estimated Jaccard of word/character shingles
+    categories: tuple[str, ...] = DEFAULT_CATEGORIES
+
+
+class Triage:
+    def __init__(self, model_dir: str | Path | None = None, settings: TriageSettings = TriageSettings()):
+        self.model_dir = Path(model_dir) if model_dir else None
+        self.settings = settings
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None and self.model_dir is not None and (self.model_dir / "manifest.json").exists():
+            from .text_model import TextModel
+
+            self._model = TextModel.load(self.model_dir)
+        return self._model
+
+    def assess(self, message: IntakeMessage, recent: list[Complaint], now: datetime) -> tuple[Screening, Classification]:
+        """`recent`: the same customer's complaints (by e-mail or phone), newest first."""
+        shape = sketch(f"{message.subject}\n{message.text}")
+        classification = self._classify(message, recent, now, shape)
+        return self._screen(message, recent, now, shape), classification
+
+    # screening ------------------------------------------------------------------------------------------------
+    def _screen(self, message: IntakeMessage, recent: list[Complaint], now: datetime, shape) -> Screening:
+        verdict = check_validity(message.text, message.subject)
+        if not verdict.valid:
+            return Screening("invalid", verdict.reason)
+        spam = score_spam(message.text, subject=message.subject, channel=message.channel.value,
+                          sender_email=message.sender.email,
+                          ses_spam_verdict=(message.details.get("verdicts") or {}).get("spam"))
+        if spam.is_spam:
+            return Screening("spam", "spam signals: " + ", ".join(spam.reasons))
+        original = self._original_of(recent, now, shape.signature, shape.fingerprint)
+        if original is not None:
+            complaint, how = original
+            return Screening("duplicate", f"{how} of {complaint.reference}", duplicate_of=complaint.reference)
+        return Screening("accepted")
+
+    def _original_of(self, recent: list[Complaint], now: datetime, sig: MinHashSignature,
+                     exact: str) -> tuple[Complaint, str] | None:
+        """The oldest open complaint of this customer within the window with the same or nearly the same text."""
+        since = now - self.settings.duplicate_window
+        for complaint in sorted(recent, key=lambda c: c.created_at):
+            if complaint.created_at < since or complaint.status not in OPEN_STATUSES or complaint.duplicate_of:
+                continue
+            stored = complaint.classification or {}
+            if stored.get("fingerprint") == exact:
+                return complaint, "exact duplicate"
+            theirs = (MinHashSignature.decode(stored["minhash"]) if stored.get("minhash")
+                      else signature(f"{complaint.subject}\n{complaint.description}"))
+            if is_near_duplicate(sig, theirs, self.settings.similarity_threshold):
+                return complaint, "near duplicate"
+        return None
+
+    # classification -------------------------------------------------------------------------------------------
+    def _classify(self, message: IntakeMessage, recent: list[Complaint], now: datetime, shape) -> Classification:
+        feeling = analyze_sentiment(message.text, subject=message.subject)
+        repeats = sum(1 for c in recent if c.created_at >= now - REPEAT_WINDOW)
+        severity = assess_severity(message.text, subject=message.subject, prior_complaints_30d=repeats,
+                                   sentiment=feeling.score)
+        category, confidence, needs_triage, top, model_version = self._category(message)
+        signals = severity.signal_names
+        if message.requested_category in self.settings.categories:
+            signals += ("customer_selected_category",)
+        return Classification(
+            category=category,
+            priority=severity.priority,
+            sentiment=round(feeling.score, 3),
+            confidence=confidence,
+            signals=signals,
+            model=model_version,
+            details={
+                "sentiment_label": feeling.label,
+                "emotion": feeling.emotion,
+                "evidence": {s.name: s.evidence for s in severity.signals},
+                "priority_reason": severity.explanation,
+                "top_categories": top,
+                "needs_triage": needs_triage,
+                "fingerprint": shape.fingerprint,
+                "minhash": shape.signature.encode(),
+            },
+        )
+
+    def _category(self, message: IntakeMessage):
+        """(category, confidence, needs_triage, top, model version). A confident model decides; else the
+        customer's own choice; else the model's guess, checked by a person."""
+        requested = message.requested_category if message.requested_category in self.settings.categories else None
+        model = self.model
+        if model is None:
+            return requested or "general", None, requested is None, [], "no-model"
+        prediction = model.predict(f"{message.subject}\n{message.text}")
+        top = [[label, round(p, 3)] for label, p in prediction.top]
+        label = prediction.label if prediction.label in self.settings.categories else "general"
+        confident = prediction.confidence >= self.settings.confidence_threshold
+        if confident or requested is None:
+            return label, round(prediction.confidence, 3), not confident, top, model.version
+        return requested, round(prediction.confidence, 3), False, top, model.version

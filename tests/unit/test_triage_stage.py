@@ -1,0 +1,140 @@
+"""The triage stage inside the intake pipeline: invalid, spam, duplicates across channels, priority signals,
+and the category model's confidence deciding between the model, the customer's choice and a person."""
+import dataclasses
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.domain.lifecycle import Actor, Command
+from chalicelib.domain.model import Channel, Sender, Status
+from chalicelib.domain.ports import ComplaintQuery
+from chalicelib.domain.service import ComplaintService, IntakePipeline
+from chalicelib.domain.stages import CategoryTeamRouter, FixedTargetsSla
+from chalicelib.triage.stage import Triage
+from chalicelib.triage.text_model import Prediction
+from tests.fakes import make_message
+
+ADA = Sender(name="Ada", email="ada@example.com", phone="+447700900123")
+HEATER = ("The heater I bought last week stopped working after two days and the shop refuses to replace it. "
+          "Order number 4411.")
+
+
+class FixedModel:
+    version = "fixed-test-model"
+
+    def __init__(self, label, confidence):
+        self.label, self.confidence = label, confidence
+
+    def predict(self, text, top_k=3):
+        return Prediction(self.label, self.confidence, ((self.label, self.confidence),), ())
+
+
+@pytest.fixture
+def triage():
+    return Triage(model_dir=None)
+
+
+@pytest.fixture
+def pipeline(repo, notifier, clock, triage):
+    return IntakePipeline(repo, notifier, triage, FixedTargetsSla(), CategoryTeamRouter(), clock, b"secret")
+
+
+def test_legal_threat_and_fire_come_out_p1_with_their_signals(pipeline, repo):
+    result = pipeline.process(make_message("I will sue you, the heater caught fire in my living room.",
+                                           subject="Dangerous heater"))
+    complaint = repo.get(result.reference)
+    assert complaint.priority == "P1"
+    signals = complaint.classification["signals"]
+    assert "safety" in signals and "legal" in signals, signals
+    assert "fire" in complaint.classification["evidence"]["safety"]
+    assert complaint.classification["sentiment"] < 0
+
+
+@pytest.mark.parametrize("text", ["", "asdf", "test", "https://example.com/x", "!!!!!!"])
+def test_empty_or_garbage_is_stored_as_invalid_with_a_reason(pipeline, repo, notifier, text):
+    result = pipeline.process(make_message(text, subject=""))
+    complaint = repo.get(result.reference)
+    assert complaint.status == Status.INVALID and complaint.screening_reason
+    assert notifier.sent[0].text.startswith("We could not register your message")
+
+
+def test_the_same_complaint_by_web_then_email_is_linked_to_the_first(pipeline, repo, notifier, clock):
+    first = pipeline.process(make_message(HEATER, subject="Broken heater", sender=ADA)).reference
+    clock.advance(hours=3)
+    by_mail = make_message(HEATER, subject="Broken heater", channel=Channel.EMAIL,
+                           sender=Sender(name="Ada", email="ada@example.com"))
+    second = pipeline.process(by_mail)
+
+    duplicate = repo.get(second.reference)
+    assert (duplicate.status, duplicate.duplicate_of) == (Status.DUPLICATE, first)
+    assert duplicate.screening_reason == f"exact duplicate of {first}"
+    appended = repo.history(first)[-1]
+    assert (appended.type, appended.message, appended.data["duplicate"]) == (
+        "duplicate_received", HEATER, second.reference)
+    assert first in notifier.sent[-1].text  # the customer is told the existing reference
+
+
+def test_a_lightly_edited_resend_is_a_near_duplicate(pipeline, repo, clock):
+    first = pipeline.process(make_message(HEATER, sender=ADA)).reference
+    clock.advance(days=1)
+    edited = "Hello, " + HEATER.replace("last week", "last  week").replace("4411.", "4411. Thanks")
+    # by e-mail (an SMS from a number with an open complaint simply continues it)
+    mail = make_message(edited, channel=Channel.EMAIL, sender=Sender(email="ada@example.com"), subject="heater")
+    assert repo.get(pipeline.process(mail).reference).duplicate_of == first
+
+
+def test_another_customers_identical_text_or_an_old_complaint_is_not_a_duplicate(pipeline, repo, clock):
+    pipeline.process(make_message(HEATER, sender=ADA))
+    other = pipeline.process(make_message(HEATER, sender=Sender(email="bob@example.com")))
+    assert repo.get(other.reference).status == Status.NEW
+    clock.advance(days=30)
+    later = pipeline.process(make_message(HEATER, sender=ADA))
+    assert repo.get(later.reference).status == Status.NEW
+
+
+def test_staff_can_unlink_a_duplicate(pipeline, repo, notifier, clock):
+    pipeline.process(make_message(HEATER, sender=ADA))
+    duplicate = pipeline.process(make_message(HEATER, sender=ADA)).reference
+    service = ComplaintService(repo, notifier, clock)
+    changed, event = service.perform(duplicate, Command("unlink_duplicate", message="Another heater."),
+                                     Actor("agent-1", "agent"))
+    assert (changed.status, changed.duplicate_of, event.changes["duplicate_of"]["new"]) == (Status.NEW, None, None)
+
+
+def test_repeat_complaints_raise_the_priority(pipeline, repo, clock):
+    texts = ["The parcel arrived a day later than promised.",
+             "The invoice shows the wrong postal address.",
+             "The store on Main Street closes earlier than the website says."]
+    priorities = []
+    for text in texts:
+        message = make_message(text, sender=ADA, subject="About my order")
+        priorities.append(repo.get(pipeline.process(message).reference).priority)
+        clock.advance(days=1)
+    assert priorities == ["P3", "P3", "P2"]  # the third within 30 days is a repeat complaint
+    assert "repeat_customer" in repo.search(ComplaintQuery(priority="P2")).items[0].classification["signals"]
+
+
+@pytest.mark.parametrize("confidence, requested, expected, needs_triage", [
+    (0.9, "billing", "delivery", False),  # a confident model decides
+    (0.2, "billing", "billing", False),  # unsure: the customer's own choice
+    (0.2, None, "delivery", True),  # unsure and no choice: a person checks
+])
+def test_the_model_confidence_decides_who_sets_the_category(repo, notifier, clock, confidence, requested, expected,
+                                                            needs_triage):
+    triage = Triage(model_dir=None)
+    triage._model = FixedModel("delivery", confidence)
+    pipeline = IntakePipeline(repo, notifier, triage, FixedTargetsSla(), CategoryTeamRouter(), clock, b"secret")
+    complaint = repo.get(pipeline.process(make_message(HEATER, requested_category=requested)).reference)
+    assert (complaint.category, complaint.needs_triage) == (expected, needs_triage)
+    assert complaint.classification["model"] == "fixed-test-model"
+
+
+def test_a_correction_takes_the_complaint_out_of_the_triage_queue(repo, notifier, clock):
+    triage = Triage(model_dir=None)
+    triage._model = FixedModel("delivery", 0.1)
+    pipeline = IntakePipeline(repo, notifier, triage, FixedTargetsSla(), CategoryTeamRouter(), clock, b"secret")
+    reference = pipeline.process(make_message(HEATER, requested_category=None)).reference
+    changed, event = ComplaintService(repo, notifier, clock).perform(
+        reference, Command("change_category", category="product"), Actor("agent-1", "agent"))
+    assert not changed.needs_triage
+    assert event.data["labelled_example"] and event.data["predicted"]["category"] == "delivery"

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import string
-from collections import defaultdict
 from dataclasses import dataclass, field
+
+from .phrases import PhraseTable
 
 SAFETY = "safety"
 LEGAL = "legal"
@@ -224,33 +225,7 @@ _QUESTION_START = re.compile(
 _INQUIRY = re.compile(r"\?|？|\bi would like to know\b|\bwondering\b|请问|吗[。？?]?$|咨询")
 
 
-@dataclass(frozen=True)
-class _Phrase:
-    signal: str
-    pattern: re.Pattern
-    back: int  # characters before the trigger where the phrase may start
-
-
-def _phrase_sources() -> dict[str, list[tuple[str, str, int]]]:
-    sources: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
-    for signal, trigger, pattern, *back in _PHRASE_TABLE:
-        sources[trigger].append((signal, pattern, back[0] if back else 0))
-    return dict(sources)
-
-
-_SOURCES = _phrase_sources()
-_TRIGGERS = frozenset(_SOURCES)
-_COMPILED: dict[str, tuple[_Phrase, ...]] = {}
-
-
-def _phrases(trigger: str) -> tuple[_Phrase, ...]:
-    """A trigger's phrases, compiled the first time a message has the trigger: importing stays cheap, and most
-    of the patterns are never needed."""
-    phrases = _COMPILED.get(trigger)
-    if phrases is None:
-        phrases = tuple(_Phrase(signal, re.compile(pattern), back) for signal, pattern, back in _SOURCES[trigger])
-        _COMPILED[trigger] = phrases
-    return phrases
+_TABLE = PhraseTable(_PHRASE_TABLE)
 
 
 def assess_severity(
@@ -281,13 +256,13 @@ def assess_severity(
 
 
 def _english_signals(lower: str, found: dict[str, str]) -> None:
-    present = _TRIGGERS.intersection(_PUNCTUATION.sub(" ", lower).split())
+    present = _TABLE.triggers.intersection(_PUNCTUATION.sub(" ", lower).split())
     for trigger in sorted(present, key=lower.find):  # in text order, so the evidence is the first occurrence
         at, tries = lower.find(trigger), 0
         while at != -1 and tries < MAX_TRIGGER_HITS:
             if at == 0 or not lower[at - 1].isalnum():
                 tries += 1
-                for phrase in _phrases(trigger):
+                for phrase in _TABLE.phrases(trigger):
                     if phrase.signal in found:
                         continue
                     if phrase.back:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 import string
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
+
+from .phrases import PhraseTable
 
 HEAD_CHARS, TAIL_CHARS = 3000, 1000  # long messages are read at both ends: offers open, footers close
 MAX_TRIGGER_HITS = 25  # places tried per trigger word, so a word repeated a thousand times stays cheap
@@ -232,33 +233,7 @@ _PHRASE_TABLE = (
 )
 
 
-@dataclass(frozen=True)
-class _Phrase:
-    signal: str
-    pattern: re.Pattern
-    back: int  # characters before the trigger where the phrase may start
-
-
-def _phrase_sources() -> dict[str, list[tuple[str, str, int]]]:
-    sources: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
-    for signal, trigger, pattern, *back in _PHRASE_TABLE:
-        sources[trigger].append((signal, pattern, back[0] if back else 0))
-    return dict(sources)
-
-
-_SOURCES = _phrase_sources()
-_TRIGGERS = frozenset(_SOURCES)
-_COMPILED: dict[str, tuple[_Phrase, ...]] = {}
-
-
-def _phrases(trigger: str) -> tuple[_Phrase, ...]:
-    """A trigger's phrases, compiled the first time a message has the trigger: importing stays cheap, and most
-    of the patterns are never needed."""
-    phrases = _COMPILED.get(trigger)
-    if phrases is None:
-        phrases = tuple(_Phrase(signal, re.compile(pattern), back) for signal, pattern, back in _SOURCES[trigger])
-        _COMPILED[trigger] = phrases
-    return phrases
+_TABLE = PhraseTable(_PHRASE_TABLE)
 # Chinese has no spaces around words: these run over the whole text when it has non-ASCII characters.
 _CHINESE_MARKETING = re.compile(
     r"代开发票|发票代开|日赚|日结|刷单|博彩|加(?:我)?(?:微信|qq|v信|vx)|客户开发|群发|有意者|诚招|代理加盟|中奖|恭喜您"
@@ -349,13 +324,13 @@ def _sample(text: str) -> str:
 
 def _phrase_signals(lower: str, found: dict[str, list[str]]) -> None:
     """Tries each phrase only where its trigger word occurs."""
-    present = _TRIGGERS.intersection(_PUNCTUATION.sub(" ", lower).split())
+    present = _TABLE.triggers.intersection(_PUNCTUATION.sub(" ", lower).split())
     for trigger in sorted(present, key=lower.find):  # in text order, so results do not depend on set order
         at, tries = lower.find(trigger), 0
         while at != -1 and tries < MAX_TRIGGER_HITS:
             if at == 0 or not lower[at - 1].isalnum():
                 tries += 1
-                for phrase in _phrases(trigger):
+                for phrase in _TABLE.phrases(trigger):
                     if phrase.signal in found and phrase.signal not in _COUNTED:
                         continue
                     if phrase.back:

@@ -8,6 +8,7 @@ from chalicelib.web.sms import sms_routes
 from chalicelib.web.staff import staff_routes
 from chalicelib.workers.email_inbound import handle_email_notifications
 from chalicelib.workers.intake import handle_intake_batch
+from chalicelib.workers.sla import handle_timer_batch, sweep
 from chalicelib.workers.sms_inbound import handle_sms_notifications
 
 app = Chalice(app_name="complaints")
@@ -40,3 +41,13 @@ def sms_inbound(event):
 @app.on_sns_message(topic="complaints-email-inbound")
 def email_inbound(event):
     return handle_email_notifications(event.to_dict(), event.context)
+
+
+@app.on_sqs_message(queue="complaints-sla-timers", batch_size=10)
+def sla_timer_worker(event):
+    return handle_timer_batch(event.to_dict(), event.context)
+
+
+@app.schedule("rate(5 minutes)")
+def sla_sweeper(event):
+    return sweep()

@@ -19,7 +19,11 @@ class Settings:
     sender_email: str
     public_base_url: str
     mail_bucket: str = ""
-    model_dir: str = ""  # the category model artifact: the layer's /opt/model/category in AWS
+    model_dir: str = ""
+    sla_policy_file: str = ""  # the SLA and routing policy (TOML); empty: chalicelib/sla/default_policy.toml
+    scheduler_group: str = ""
+    timer_queue_arn: str = ""
+    scheduler_role_arn: str = ""  # the category model artifact: the layer's /opt/model/category in AWS
     alerts_topic_arn: str = ""
     ses_configuration_set: str = ""
     ack_cap_per_day: int = 5
@@ -46,6 +50,10 @@ class Settings:
             sender_email=env("SENDER_EMAIL", "complaints@example.com"),
             public_base_url=env("PUBLIC_BASE_URL", "").rstrip("/"),
             mail_bucket=env("MAIL_BUCKET", ""),
+            sla_policy_file=env("SLA_POLICY_FILE", ""),
+            scheduler_group=env("SCHEDULER_GROUP", ""),
+            timer_queue_arn=env("TIMER_QUEUE_ARN", ""),
+            scheduler_role_arn=env("SCHEDULER_ROLE_ARN", ""),
             model_dir=env("MODEL_DIR", _default_model_dir()),
             alerts_topic_arn=env("ALERTS_TOPIC_ARN", ""),
             ses_configuration_set=env("SES_CONFIGURATION_SET", ""),

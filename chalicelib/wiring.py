@@ -80,15 +80,14 @@ def _sms_intake():
 
 def _pipeline():
     from .domain.service import IntakePipeline
-    from .domain.stages import CategoryTeamRouter, FixedTargetsSla
     from .triage.stage import Triage
 
     return IntakePipeline(
         repository=services.repository,
         notifier=services.notifier,
         triage=Triage(settings().model_dir),
-        sla=FixedTargetsSla(),
-        router=CategoryTeamRouter(),
+        sla=services.sla_keeper,
+        router=services.router,
         clock=services.clock,
         token_secret=services.token_secret,
         ack_limiter=services.ack_limiter,
@@ -99,7 +98,41 @@ def _pipeline():
 def _complaint_service():
     from .domain.service import ComplaintService
 
-    return ComplaintService(services.repository, services.notifier, services.clock, services.alerts)
+    return ComplaintService(services.repository, services.notifier, services.clock, services.alerts,
+                            sla=services.sla_keeper, router=services.router)
+
+
+def _sla_config():
+    from .sla.config import load_config
+
+    return load_config(settings().sla_policy_file or None)
+
+
+def _sla_keeper():
+    from .sla.keeper import SlaKeeper
+
+    config = settings()
+    timers = None
+    if config.scheduler_group and config.timer_queue_arn:
+        from .adapters.sla_adapters import SchedulerTimers
+
+        timers = SchedulerTimers(config.scheduler_group, config.timer_queue_arn, config.scheduler_role_arn)
+    return SlaKeeper(services.sla_config, timers)
+
+
+def _router():
+    from .adapters.sla_adapters import DynamoWorkload
+    from .sla.keeper import SkillRouter
+
+    return SkillRouter(services.sla_config, DynamoWorkload())
+
+
+def _sla_monitor():
+    from .adapters.sla_adapters import DynamoAlertWindows
+    from .sla.keeper import SlaMonitor
+
+    return SlaMonitor(services.repository, services.sla_keeper, services.alerts, DynamoAlertWindows(),
+                      base_url=settings().public_base_url)
 
 
 class Services:
@@ -111,6 +144,10 @@ class Services:
         "sms_consents": _sms_consents,
         "sms_intake": _sms_intake,
         "email_intake": _email_intake,
+        "sla_config": _sla_config,
+        "sla_keeper": _sla_keeper,
+        "router": _router,
+        "sla_monitor": _sla_monitor,
         "alerts": _alerts,
         "ack_limiter": _ack_limiter,
         "pipeline": _pipeline,

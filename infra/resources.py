@@ -14,12 +14,14 @@ from pynamodb.models import Model
 
 from chalicelib.adapters.dynamo_tables import (
     AckLimitModel,
+    AlertWindowModel,
     ComplaintModel,
     EventModel,
     InboundMailModel,
     MessageIndexModel,
     SmsKeywordLogModel,
     SmsOptOutModel,
+    TeamRoutingModel,
 )
 
 APP = "complaints"
@@ -34,6 +36,8 @@ API_FUNCTION = "APIHandler"
 INTAKE_WORKER_FUNCTION = "IntakeWorker"
 SMS_INBOUND_FUNCTION = "SmsInbound"
 EMAIL_INBOUND_FUNCTION = "EmailInbound"
+SLA_TIMER_FUNCTION = "SlaTimerWorker"
+SLA_SWEEPER_FUNCTION = "SlaSweeper"
 REST_API = "RestAPI"
 API_STAGE = "api"
 
@@ -137,6 +141,8 @@ def resources() -> dict[str, Resource]:
         "SmsKeywordLogTable": table_from_model(SmsKeywordLogModel, "sms-keyword-log"),
         "InboundMailTable": table_from_model(InboundMailModel, "inbound-mail", ttl="expires_at"),
         "AckLimitsTable": table_from_model(AckLimitModel, "ack-limits", ttl="expires_at"),
+        "TeamRoutingTable": table_from_model(TeamRoutingModel, "team-routing"),
+        "AlertWindowsTable": table_from_model(AlertWindowModel, "alert-windows", ttl="expires_at"),
         "IdempotencyTable": {
             "Type": "AWS::DynamoDB::Table",
             "Properties": {
@@ -333,6 +339,8 @@ def function_environment() -> dict[str, Any]:
         "SMS_KEYWORD_LOG_TABLE": {"Ref": "SmsKeywordLogTable"},
         "INBOUND_MAIL_TABLE": {"Ref": "InboundMailTable"},
         "ACK_LIMITS_TABLE": {"Ref": "AckLimitsTable"},
+        "TEAM_ROUTING_TABLE": {"Ref": "TeamRoutingTable"},
+        "ALERT_WINDOWS_TABLE": {"Ref": "AlertWindowsTable"},
         "MAIL_BUCKET": {"Ref": "MailBucket"},
         "SES_CONFIGURATION_SET": {"Ref": "MailConfigurationSet"},
         "TWILIO_AUTH_TOKEN_SECRET": {"Ref": "TwilioAuthTokenSecret"},
@@ -403,7 +411,31 @@ def _common_statements() -> list[Statement]:
         _allow(["dynamodb:UpdateItem"], _tables("AckLimitsTable")),
         _allow(["sns:Publish"], [{"Ref": "AlertsTopic"}]),  # a message that could not be delivered
         _allow(["dynamodb:PutItem"], _tables("MessageIndexTable")),  # our Message-IDs, for threading replies
+        *_sla_statements(),
         _sms_publish(),
+    ]
+
+
+def _sla_statements() -> list[Statement]:
+    """SLA timers (one-time schedules in the SLA group, run as the scheduler role) and skill routing."""
+    return [
+        _allow(["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
+               [_sub("arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/${SlaScheduleGroup}/*")]),
+        _allow(["iam:PassRole"], [_arn("SlaSchedulerRole")],
+               Condition={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}),
+        _allow(["dynamodb:GetItem", "dynamodb:PutItem"], _tables("TeamRoutingTable")),
+    ]
+
+
+def _sla_monitor_statements() -> list[Statement]:
+    """Checking clocks and sending SLA alerts (the timer worker and the sweeper)."""
+    complaint_reads = _tables("ComplaintsTable", "EventsTable") + [_sub("${ComplaintsTable.Arn}/index/*")]
+    return [
+        _allow(DDB_READ, complaint_reads),
+        _allow(DDB_TRANSACT_WRITE, _tables("ComplaintsTable", "EventsTable")),
+        _allow(["dynamodb:UpdateItem"], _tables("AlertWindowsTable")),
+        _allow(["sns:Publish"], [{"Ref": "AlertsTopic"}]),
+        *_sla_statements(),
     ]
 
 
@@ -443,6 +475,8 @@ def function_policies() -> dict[str, list[Statement]]:
             _allow(DDB_TRANSACT_WRITE, _tables("ComplaintsTable", "EventsTable", "MessageIndexTable")),  # bounces
             _allow(["sns:Publish"], [{"Ref": "AlertsTopic"}]),
         ],
+        SLA_TIMER_FUNCTION: [_allow(SQS_CONSUME, [_arn("SlaTimerQueue")]), *_sla_monitor_statements()],
+        SLA_SWEEPER_FUNCTION: _sla_monitor_statements(),
         SMS_INBOUND_FUNCTION: [  # two-way SMS from SNS: keywords (answered by SMS) or onto the intake queue
             _allow(["sqs:SendMessage"], [_arn("IntakeQueue")]),
             _allow(["dynamodb:GetItem"], _tables("SmsOptOutsTable")),
@@ -499,7 +533,8 @@ def _alarms(items: dict[str, Resource]) -> dict[str, Resource]:
         "IntakeQueueAge", "The oldest intake message waits over 5 minutes", "AWS/SQS",
         "ApproximateAgeOfOldestMessage", {"QueueName": items["IntakeQueue"]["Properties"]["QueueName"]}, threshold=300,
     )
-    for function in (API_FUNCTION, INTAKE_WORKER_FUNCTION, SMS_INBOUND_FUNCTION, EMAIL_INBOUND_FUNCTION):
+    for function in (API_FUNCTION, INTAKE_WORKER_FUNCTION, SMS_INBOUND_FUNCTION, EMAIL_INBOUND_FUNCTION,
+                     SLA_TIMER_FUNCTION, SLA_SWEEPER_FUNCTION):
         alarms[f"{function}ErrorsAlarm"] = _alarm(
             f"{function}Errors", f"{function} Lambda errors", "AWS/Lambda", "Errors",
             {"FunctionName": {"Ref": function}}, threshold=0, statistic="Sum", period=300,

@@ -51,6 +51,11 @@ class InMemoryComplaintRepository:
         self.saves += 1
         return True
 
+    def set_next_due(self, reference: str, version: int, next_due_at: datetime | None) -> None:
+        stored = self.complaints.get(reference)
+        if stored is not None and stored.version == version:
+            self.complaints[reference] = stored.evolve(next_due_at=next_due_at)
+
     def remember_message(self, dedup_key: str, reference: str, at: datetime) -> None:
         self.claims.setdefault(dedup_key, reference)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, QueryError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, QueryError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import ConcurrentModification, InvalidCommand, NotFound
@@ -61,6 +61,14 @@ class DynamoComplaintRepository:
                 ) from error
             raise
         return True
+
+    def set_next_due(self, reference: str, version: int, next_due_at: datetime | None) -> None:
+        action = ComplaintModel.next_due_at.set(next_due_at) if next_due_at else ComplaintModel.next_due_at.remove()
+        try:
+            ComplaintModel(reference).update(actions=[action], condition=ComplaintModel.version == version)
+        except UpdateError as error:
+            if not _condition_failed(error):
+                raise  # a newer version stamped its own due instant
 
     def remember_message(self, dedup_key: str, reference: str, at: datetime) -> None:
         try:
@@ -270,6 +278,8 @@ def _to_item(c: Complaint) -> ComplaintModel:
         classification=c.classification or None,
         attachments=[asdict(a) for a in c.attachments] or None,
         email_thread=list(c.email_thread) or None,
+        timers=c.timers or None,
+        alerts_sent=list(c.alerts_sent) or None,
         token_hash=c.token_hash,
     )
 
@@ -309,6 +319,8 @@ def _from_item(i: ComplaintModel) -> Complaint:
         classification=i.classification or {},
         attachments=tuple(Attachment(**a) for a in (i.attachments or [])),
         email_thread=tuple(i.email_thread or ()),
+        timers=dict(i.timers or {}),
+        alerts_sent=tuple(i.alerts_sent or ()),
         token_hash=i.token_hash,
     )
 

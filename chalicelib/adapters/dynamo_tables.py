@@ -87,6 +87,8 @@ class ComplaintModel(Model):
     classification = JSONAttribute(null=True)
     attachments = JSONAttribute(null=True)
     email_thread = ListAttribute(of=UnicodeAttribute, null=True)
+    timers = JSONAttribute(null=True)
+    alerts_sent = ListAttribute(of=UnicodeAttribute, null=True)
     token_hash = UnicodeAttribute(null=True)
 
     by_team_due = _index("by_team_due", "open_team", "next_due_at")()
@@ -180,5 +182,26 @@ class AckLimitModel(Model):
     expires_at = NumberAttribute(null=True)  # TTL (epoch seconds)
 
 
+class TeamRoutingModel(Model):
+    """The round-robin cursor of each team: the agent it assigned last."""
+
+    class Meta(_Meta):
+        table_name = os.environ.get("TEAM_ROUTING_TABLE", "team-routing")
+
+    team = UnicodeAttribute(hash_key=True)
+    last_assigned = UnicodeAttribute()
+
+
+class AlertWindowModel(Model):
+    """Alerts published per team and storm window (storm protection)."""
+
+    class Meta(_Meta):
+        table_name = os.environ.get("ALERT_WINDOWS_TABLE", "alert-windows")
+
+    team_window = UnicodeAttribute(hash_key=True)  # "<team>#<window start ISO>"
+    count = NumberAttribute(default=0)
+    expires_at = NumberAttribute(null=True)  # TTL (epoch seconds)
+
+
 TABLE_MODELS = (ComplaintModel, EventModel, MessageIndexModel, SmsOptOutModel, SmsKeywordLogModel, InboundMailModel,
-                AckLimitModel)
+                AckLimitModel, TeamRoutingModel, AlertWindowModel)

@@ -110,7 +110,7 @@ def apply(complaint: Complaint, command: Command, actor: Actor, now: datetime) -
     changes = {
         name: {"old": _plain(getattr(complaint, name)), "new": _plain(value)}
         for name, value in updates.items()
-        if name != "updated_at" and getattr(complaint, name) != value
+        if name not in ("updated_at", "next_due_at") and getattr(complaint, name) != value  # next_due_at: derived
     }
     new_version = complaint.version + 1
     changed = complaint.evolve(**updates, version=new_version)

@@ -114,6 +114,8 @@ class Complaint:
     classification: dict[str, Any] = field(default_factory=dict)
     attachments: tuple[Attachment, ...] = ()
     email_thread: tuple[str, ...] = ()  # Message-IDs of the e-mail conversation, oldest first (ours and theirs)
+    timers: dict[str, str] = field(default_factory=dict)  # "<clock>-<warning|breach>" -> ISO instant scheduled
+    alerts_sent: tuple[str, ...] = ()  # keys of the SLA alerts sent (each alert goes out once)
     token_hash: str | None = None
     version: int = 0
 

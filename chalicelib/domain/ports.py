@@ -94,6 +94,9 @@ class ComplaintRepository(Protocol):
 
     def history(self, reference: str) -> list[Event]: ...
 
+    def set_next_due(self, reference: str, version: int, next_due_at: datetime | None) -> None:
+        """Moves the next due instant (derived, no event) if the complaint is still at `version`."""
+
     def remember_message(self, dedup_key: str, reference: str, at: datetime) -> None:
         """Index one of our outgoing Message-IDs (or any key) to a complaint, so replies to it can be matched."""
 

@@ -11,7 +11,7 @@ from .lifecycle import CUSTOMER, SYSTEM, Actor, Command, apply, reaches_customer
 from .model import Channel, Complaint, Event, IntakeMessage, Status, Visibility
 from .ports import AckLimiter, AlertPublisher, Clock, ComplaintRepository, CustomerNotifier, DeliveryFailed
 from .reference import new_reference
-from .stages import Router, SlaStarter, Triage
+from .stages import Router, SlaKeeper, Triage
 from .tokens import access_token, token_fingerprint
 
 
@@ -50,7 +50,7 @@ class IntakePipeline:
         repository: ComplaintRepository,
         notifier: CustomerNotifier,
         triage: Triage,
-        sla: SlaStarter,
+        sla: SlaKeeper,
         router: Router,
         clock: Clock,
         token_secret: bytes,
@@ -75,6 +75,7 @@ class IntakePipeline:
                 return self._append(thread, message)
             complaint, events = self._build(message)
             if self.repository.create(complaint, events, message.dedup_key):
+                self.sla.sync_timers(None, complaint)
                 if complaint.duplicate_of:
                     self._link_to_original(complaint, message)
                 self._acknowledge(complaint, message)
@@ -111,12 +112,16 @@ class IntakePipeline:
             **({"details": message.details} if message.details else {}),
         }
         for attempt in range(ComplaintService.MAX_ATTEMPTS):
-            changed, event = apply(complaint, command, CUSTOMER, self.clock.now())
+            now = self.clock.now()
+            changed, event = apply(complaint, command, CUSTOMER, now)
             if message.channel == Channel.EMAIL:
                 changed = changed.evolve(email_thread=extend_thread(changed.email_thread, (message.channel_message_id,)))
             event = dataclasses.replace(event, data={**event.data, **data})
+            changed = self.sla.stamp(changed, [*self.repository.history(complaint.reference), event], now)
             try:
                 stored = self.repository.save(changed, event, claim=message.dedup_key)
+                if stored:
+                    self.sla.sync_timers(complaint, changed)
                 break
             except ConcurrentModification:
                 if attempt == ComplaintService.MAX_ATTEMPTS - 1:
@@ -174,17 +179,11 @@ class IntakePipeline:
             token_hash=token_fingerprint(access_token(self.token_secret, reference)),
             version=1,
         )
+        routing = None
         if screening.outcome == "accepted":
-            targets = self.sla.start(complaint, now)
             routing = self.router.route(complaint)
-            complaint = complaint.evolve(
-                team=routing.team,
-                assignee=routing.assignee,
-                first_response_due_at=targets.first_response_due_at,
-                resolution_due_at=targets.resolution_due_at,
-                next_due_at=targets.first_response_due_at,
-            )
-        elif screening.outcome == "duplicate":  # routed like the original, with no clock of its own
+            complaint = complaint.evolve(team=routing.team, assignee=routing.assignee)
+        elif screening.outcome == "duplicate":  # in the original's team, with no clock of its own
             complaint = complaint.evolve(status=Status.DUPLICATE, team=self.router.route(complaint).team)
         else:
             complaint = complaint.evolve(status=Status(screening.outcome))
@@ -202,11 +201,14 @@ class IntakePipeline:
                               "duplicate_of": screening.duplicate_of},
                 "classification": classification.as_dict(),
                 "team": complaint.team,
-                "first_response_due_at": _iso(complaint.first_response_due_at),
-                "resolution_due_at": _iso(complaint.resolution_due_at),
+                **({"assignment": {"team": routing.team, "assignee": routing.assignee, "reason": routing.reason}}
+                   if routing else {}),
                 **({"details": message.details} if message.details else {}),
             },
         )
+        complaint = self.sla.stamp(complaint, [received], now)
+        received.data["first_response_due_at"] = _iso(complaint.first_response_due_at)
+        received.data["resolution_due_at"] = _iso(complaint.resolution_due_at)
         return complaint, [received]
 
     def _acknowledge(self, complaint: Complaint, message: IntakeMessage) -> None:
@@ -231,11 +233,12 @@ class ComplaintService:
     MAX_ATTEMPTS = 3
 
     def __init__(self, repository: ComplaintRepository, notifier: CustomerNotifier, clock: Clock,
-                 alerts: AlertPublisher | None = None):
+                 alerts: AlertPublisher | None = None, sla: SlaKeeper | None = None, router: Router | None = None):
         self.repository = repository
         self.notifier = notifier
         self.clock = clock
         self.deliveries = DeliveryRecorder(repository, clock, alerts)
+        self.sla, self.router = sla, router
 
     def perform(
         self, reference: str, command: Command, actor: Actor, expected_version: int | None = None
@@ -246,9 +249,15 @@ class ComplaintService:
                 raise ConcurrentModification(
                     f"complaint is at version {current.version}, not {expected_version}; reload and retry"
                 )
-            changed, event = apply(current, command, actor, self.clock.now())
+            now = self.clock.now()
+            changed, event = apply(current, command, actor, now)
+            changed, event = self._rerouted(changed, event, command)
+            if self.sla is not None:
+                changed = self.sla.stamp(changed, [*self.repository.history(reference), event], now)
             try:
                 self.repository.save(changed, event)
+                if self.sla is not None:
+                    self.sla.sync_timers(current, changed)
                 break
             except ConcurrentModification:
                 if expected_version is not None or attempt == self.MAX_ATTEMPTS - 1:
@@ -262,6 +271,22 @@ class ComplaintService:
                 self.deliveries.delivered(reference, command.action, delivery)
             changed = self.repository.get(reference)
         return changed, event
+
+
+    def _rerouted(self, changed: Complaint, event: Event, command: Command) -> tuple[Complaint, Event]:
+        """A category correction, or an unlinked duplicate, is routed again; the event says where and why."""
+        if self.router is None or command.action not in ("change_category", "unlink_duplicate"):
+            return changed, event
+        routing = self.router.route(changed)
+        if command.action == "change_category" and routing.team == changed.team:
+            return changed, event
+        assignee = routing.assignee if routing.assignee or routing.team != changed.team else changed.assignee
+        data = {**event.data, "assignment": {"team": routing.team, "assignee": assignee, "reason": routing.reason}}
+        changes = {**event.changes, **{name: {"old": getattr(changed, name), "new": value}
+                                       for name, value in (("team", routing.team), ("assignee", assignee))
+                                       if getattr(changed, name) != value}}
+        return (changed.evolve(team=routing.team, assignee=assignee),
+                dataclasses.replace(event, data=data, changes=changes))
 
 
 def _thread_of(message: IntakeMessage) -> tuple[str, ...]:

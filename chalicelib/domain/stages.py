@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from .model import Complaint, IntakeMessage
+from .model import Complaint, Event, IntakeMessage
 
 DEFAULT_CATEGORIES = ("product", "service_attitude", "billing", "delivery", "technical", "policy", "general")
 DEFAULT_TEAMS = {
@@ -66,6 +66,7 @@ class SlaTargets:
 class Routing:
     team: str
     assignee: str | None = None
+    reason: str | None = None  # in words, kept with the assignment
 
 
 class Screener(Protocol):
@@ -92,8 +93,13 @@ class SimpleTriage:
         return self.screener.screen(message), self.classifier.classify(message)
 
 
-class SlaStarter(Protocol):
-    def start(self, complaint: Complaint, now: datetime) -> SlaTargets: ...
+class SlaKeeper(Protocol):
+    def stamp(self, complaint: Complaint, history: list[Event], now: datetime) -> Complaint:
+        """The complaint with its SLA deadlines and next due instant recomputed from `history` (which includes
+        the event about to be saved)."""
+
+    def sync_timers(self, before: Complaint | None, after: Complaint) -> int:
+        """Brings the one-time timers in step with `after` (after it was saved)."""
 
 
 class Router(Protocol):
@@ -147,6 +153,21 @@ class FixedTargetsSla:
     def start(self, complaint: Complaint, now: datetime) -> SlaTargets:
         first, resolution = self.targets[complaint.priority]
         return SlaTargets(now + first, now + resolution)
+
+    def stamp(self, complaint: Complaint, history: list[Event], now: datetime) -> Complaint:
+        """Deadlines set once, when the complaint is accepted; then next_due follows the lifecycle."""
+        from .lifecycle import next_due
+
+        if complaint.status.value in ("invalid", "spam", "duplicate"):
+            return complaint.evolve(next_due_at=None)
+        if complaint.first_response_due_at is None:
+            targets = self.start(complaint, now)
+            complaint = complaint.evolve(first_response_due_at=targets.first_response_due_at,
+                                         resolution_due_at=targets.resolution_due_at)
+        return complaint.evolve(next_due_at=next_due(complaint))
+
+    def sync_timers(self, before: Complaint | None, after: Complaint) -> int:
+        return 0
 
 
 @dataclass

@@ -8,5 +8,5 @@ Pure domain logic (no AWS). Modules:
     clocks      first-response / next-update / resolution clocks recomputed from the event history
     routing     category -> team, then the least-loaded available agent with the skill
     escalation  which alerts are due (L1/L2/L3, unassigned P1) and alert-storm digests
-    starter     CalendarSla, the intake pipeline's SlaStarter built on the above
+    keeper      the SLA in a complaint's life: deadlines stamped at each change, timers, the alert check; routing
 """

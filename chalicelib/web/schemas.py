@@ -276,3 +276,35 @@ class TwilioInboundSms(_Schema):
     From: str = Field(min_length=1, max_length=32, description="The sender's number, E.164")
     To: Optional[str] = Field(None, max_length=32)
     Body: str = Field("", max_length=10_000, description="The text of the message")
+
+
+# SLA explanation ------------------------------------------------------------------
+class PausedSpan(_Schema):
+    start: datetime
+    end: Optional[datetime] = None
+
+
+class ClockView(_Schema):
+    name: Literal["first_response", "next_update", "resolution"]
+    state: Literal["not_started", "running", "warning", "paused", "met", "stopped", "breached"]
+    target: str = Field(description="business time, e.g. 4h")
+    started_at: Optional[datetime] = None
+    warning_at: Optional[datetime] = None
+    due_at: Optional[datetime] = None
+    elapsed: str = Field(description="business time counted so far")
+    paused: list[PausedSpan]
+    stopped_at: Optional[datetime] = None
+    met: bool
+    late: bool
+    cycle: int
+    reason: Optional[str] = Field(None, description="for a breach: why, in plain words")
+
+
+class SlaView(_Schema):
+    reference: str
+    policy: str
+    calendar: str
+    breached: bool
+    clocks: list[ClockView]
+    update_cycles: list[ClockView]
+    alerts_sent: list[str]

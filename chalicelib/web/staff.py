@@ -10,6 +10,7 @@ from ..domain.lifecycle import Actor, Command, allowed_actions
 from ..domain.model import Complaint, Event
 from ..domain.ports import ComplaintQuery
 from ..observability import logger
+from ..sla.durations import format_duration
 from ..wiring import services
 from . import schemas as s
 from .auth import StaffUser
@@ -35,6 +36,33 @@ def list_complaints(request: Any, user: StaffUser, query: s.ComplaintListQuery):
 )
 def get_complaint(request: Any, user: StaffUser, reference: str):
     return detail(services.repository.get(reference))
+
+
+@route(
+    staff_routes, "/complaints/{reference}/sla", "GET", summary="Every SLA clock of a complaint, explained",
+    tag="staff", role="agent", responses={200: s.SlaView, **ERRORS},
+)
+def explain_sla(request: Any, user: StaffUser, reference: str):
+    complaint = services.repository.get(reference)
+    history = services.repository.history(reference)
+    keeper = services.sla_keeper
+    clocks = keeper.clocks(complaint, history, services.clock.now())
+    calendar = keeper.config.terms_for(complaint.priority, complaint.category, complaint.channel,
+                                       complaint.team).calendar
+    return s.SlaView(
+        reference=reference, policy=clocks.policy, calendar=calendar.describe(), breached=clocks.breached,
+        clocks=[clock_view(c) for c in clocks.current], update_cycles=[clock_view(c) for c in clocks.update_cycles],
+        alerts_sent=list(complaint.alerts_sent),
+    )
+
+
+def clock_view(clock: Any) -> s.ClockView:
+    return s.ClockView(
+        name=clock.name, state=clock.state, target=format_duration(clock.target), started_at=clock.started_at,
+        warning_at=clock.warning_at, due_at=clock.due_at, elapsed=format_duration(clock.elapsed),
+        paused=[s.PausedSpan(start=start, end=end) for start, end in clock.paused], stopped_at=clock.stopped_at,
+        met=clock.met, late=clock.late, cycle=clock.cycle, reason=clock.reason,
+    )
 
 
 # action -> (path segment, body model, minimum role); the body's fields become the Command's fields

@@ -8,6 +8,8 @@ from infra.build_template import TemplateError, build
 from infra.resources import (
     API_FUNCTION,
     EMAIL_INBOUND_FUNCTION,
+    SLA_SWEEPER_FUNCTION,
+    SLA_TIMER_FUNCTION,
     INTAKE_WORKER_FUNCTION,
     MAX_RECEIVE_COUNT,
     SMS_INBOUND_FUNCTION,
@@ -16,7 +18,8 @@ from infra.resources import (
     function_environment,
 )
 
-FUNCTIONS = (API_FUNCTION, INTAKE_WORKER_FUNCTION, SMS_INBOUND_FUNCTION, EMAIL_INBOUND_FUNCTION)
+FUNCTIONS = (API_FUNCTION, INTAKE_WORKER_FUNCTION, SMS_INBOUND_FUNCTION, EMAIL_INBOUND_FUNCTION, SLA_TIMER_FUNCTION,
+             SLA_SWEEPER_FUNCTION)
 
 
 def of_type(template, resource_type):

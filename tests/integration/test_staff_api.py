@@ -82,7 +82,7 @@ def test_an_agent_cannot_assign_or_reopen_but_a_manager_can(client, aws):
     assert body(assigned)["complaint"]["assignee"] == "agent-9"
     event = body(assigned)["history"][-1]
     assert (event["type"], event["actor"], event["actor_role"]) == ("assign", "mgr-1", "manager")
-    assert event["changes"] == {"assignee": {"old": None, "new": "agent-9"}}
+    assert event["changes"] == {"assignee": {"old": "logistics-agent-1", "new": "agent-9"}}  # routing had chosen one
 
 
 # the lifecycle --------------------------------------------------------------------------------------
@@ -206,7 +206,10 @@ def test_change_category_records_a_labelled_example(client, aws):
     assert body(response)["complaint"]["category"] == "billing"
     event = body(response)["history"][-1]
     assert event["type"] == "change_category" and event["visibility"] == "internal"
-    assert event["changes"] == {"category": {"old": "delivery", "new": "billing"}}
+    assert event["changes"] == {"category": {"old": "delivery", "new": "billing"},  # and routed again:
+                                "team": {"old": "logistics", "new": "billing"},
+                                "assignee": {"old": "logistics-agent-1", "new": "billing-agent-1"}}
+    assert "skill 'billing'" in event["data"].pop("assignment")["reason"]
     assert event["data"] == {
         "labelled_example": True,
         "text": f"{COMPLAINT['subject']}\n{COMPLAINT['description']}",
@@ -348,7 +351,8 @@ def test_list_is_newest_first(lists):
         ({"category": "delivery", "channel": "web"}, ["fresh", "link"]),
         ({"status": "new", "team": "logistics"}, ["fresh", "sms"]),
         ({"status": "new", "category": "technical"}, ["tech2"]),
-        ({"breached": "false", "channel": "sms"}, ["sms"]),
+        ({"breached": "true", "channel": "sms"}, ["sms"]),  # untouched for 40 days
+        ({"breached": "false", "channel": "web"}, ["fresh", "link"]),
         ({"team": "nobody"}, []),
     ],
 )

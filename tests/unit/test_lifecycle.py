@@ -64,7 +64,7 @@ def test_allowed_action_changes_state_as_the_table_says_and_appends_one_event(st
     changed_fields = {
         name for name in ("status", "category", "priority", "assignee", "team", "acknowledged_at",
                           "first_response_at", "resolved_at", "resolution_code", "root_cause", "closed_at",
-                          "next_due_at", "duplicate_of", "needs_triage")
+                          "duplicate_of", "needs_triage")
         if getattr(before, name) != getattr(after, name)
     }
     assert set(event.changes) == changed_fields
@@ -90,9 +90,8 @@ def test_forbidden_action_is_refused_naming_the_status_and_the_allowed_actions(s
         ("change_category", {"category": "billing"}),
         ("change_priority", {"priority": "P1"}),
         ("resolve", {"resolved_at": NOW.isoformat(), "resolution_code": "refunded", "root_cause": "process",
-                     "first_response_at": NOW.isoformat(), "next_due_at": None}),  # its message goes to the customer
-        ("wait_on_customer", {"first_response_at": NOW.isoformat(),
-                              "next_due_at": (T0 + timedelta(days=3)).isoformat()}),  # now the resolution deadline
+                     "first_response_at": NOW.isoformat()}),  # its message goes to the customer
+        ("wait_on_customer", {"first_response_at": NOW.isoformat()}),  # (next_due_at is derived: not a change)
         ("note", {}),
     ],
 )

@@ -11,7 +11,7 @@ from chalicelib.sla.config import default_config
 from chalicelib.sla.clocks import (
     BREACHED, MET, NOT_STARTED, PAUSED, RUNNING, STOPPED, WARNING, compute_clocks, next_deadline,
 )
-from chalicelib.sla.starter import CalendarSla
+from chalicelib.sla.keeper import SlaKeeper
 from chalicelib.sla.terms import SlaTerms
 
 LONDON = ZoneInfo("Europe/London")
@@ -238,10 +238,12 @@ def test_events_without_recorded_changes_fall_back_to_the_state_machine():
     assert clocks.first_response.state == PAUSED and clocks.first_response.elapsed == H
 
 
-def test_calendar_sla_gives_intake_its_business_time_deadlines():
+def test_the_keeper_gives_intake_its_business_time_deadlines():
     friday = at(27, 16)
     new = History(created=friday).complaint.evolve(category="billing", priority="P3", team="billing")
-    targets = CalendarSla(default_config()).start(new, friday)
-    assert (targets.first_response_due_at, targets.resolution_due_at) == (at(30, 16), datetime(2026, 12, 2, 16, tzinfo=LONDON))
-    urgent = CalendarSla(default_config()).start(new.evolve(priority="P1"), friday)
+    keeper = SlaKeeper(default_config())
+    stamped = keeper.stamp(new, [], friday)
+    assert (stamped.first_response_due_at, stamped.resolution_due_at) == (
+        at(30, 16), datetime(2026, 12, 2, 16, tzinfo=LONDON))
+    urgent = keeper.stamp(new.evolve(priority="P1"), [], friday)
     assert (urgent.first_response_due_at, urgent.resolution_due_at) == (friday + H, friday + 8 * H)

@@ -1,0 +1,67 @@
+"""Adapters of the SLA ports: one-time timers on EventBridge Scheduler, the team workload and round-robin cursor,
+and the alert storm windows, on DynamoDB."""
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from datetime import datetime, timezone
+
+from pynamodb.exceptions import DoesNotExist
+
+from .dynamo_tables import AlertWindowModel, ComplaintModel, TeamRoutingModel
+
+
+class SchedulerTimers:
+    """Each timer is a one-time schedule `at(...)` in the SLA group that sends its payload to the timer queue and
+    deletes itself after it ran (ActionAfterCompletion=DELETE). Moving a timer is one UpdateSchedule."""
+
+    def __init__(self, group: str, target_arn: str, role_arn: str, scheduler=None):
+        import boto3
+
+        self.group, self.target_arn, self.role_arn = group, target_arn, role_arn
+        self._scheduler = scheduler or boto3.client("scheduler")
+
+    def set(self, name: str, at: datetime, payload: dict) -> None:
+        request = {
+            "Name": name, "GroupName": self.group,
+            "ScheduleExpression": f"at({at.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S})",
+            "ScheduleExpressionTimezone": "UTC",
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "ActionAfterCompletion": "DELETE",
+            "Target": {"Arn": self.target_arn, "RoleArn": self.role_arn, "Input": json.dumps(payload)},
+        }
+        try:
+            self._scheduler.update_schedule(**request)
+        except self._scheduler.exceptions.ResourceNotFoundException:
+            self._scheduler.create_schedule(**request)
+
+    def delete(self, name: str) -> None:
+        try:
+            self._scheduler.delete_schedule(Name=name, GroupName=self.group)
+        except self._scheduler.exceptions.ResourceNotFoundException:
+            pass  # fired (and deleted itself) already
+
+
+class DynamoWorkload:
+    def running_by_agent(self, team: str) -> Counter:
+        """The sparse due-time index holds exactly the team's open complaints with a running clock."""
+        return Counter(item.assignee for item in ComplaintModel.by_team_due.query(
+            team, attributes_to_get=["reference", "assignee"]) if item.assignee)
+
+    def last_assigned(self, team: str) -> str | None:
+        try:
+            return TeamRoutingModel.get(team).last_assigned
+        except DoesNotExist:
+            return None
+
+    def remember_assignment(self, team: str, agent: str) -> None:
+        TeamRoutingModel(team, last_assigned=agent).save()
+
+
+class DynamoAlertWindows:
+    def count(self, team: str, window_start: datetime) -> int:
+        item = AlertWindowModel(f"{team}#{window_start.isoformat()}")
+        item.update(actions=[AlertWindowModel.count.add(1),
+                             AlertWindowModel.expires_at.set(int(time.time()) + 2 * 86400)])
+        return int(item.count)  # the updated value, as DynamoDB returned it

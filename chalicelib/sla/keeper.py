@@ -1,0 +1,186 @@
+"""The SLA in the life of a complaint: deadlines stamped from the history at every change, one-time timers kept in
+step with them, and the check a timer (or the sweeper) runs: alerts due now, sent once, storms rolled up.
+
+Ports (adapters implement them): SlaTimers (EventBridge Scheduler), Workload (running complaints per agent and the
+round-robin cursor), AlertWindows (alerts per team in the storm window).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from ..domain.errors import ConcurrentModification
+from ..domain.lifecycle import SYSTEM
+from ..domain.model import Complaint, Event, Visibility
+from ..domain.ports import AlertPublisher, ComplaintRepository
+from ..domain.stages import Routing
+from .clocks import SlaClocks, compute_clocks, next_deadline
+from .config import SlaConfig
+from .escalation import Alert, digest_alert, due_alerts
+from .routing import assign
+
+KINDS = ("warning", "breach")
+
+
+class SlaTimers(Protocol):
+    def set(self, name: str, at: datetime, payload: dict) -> None:
+        """Creates or moves the one-time schedule `name` (deleted by the scheduler after it fires)."""
+
+    def delete(self, name: str) -> None:
+        """Deletes the schedule; a schedule that is gone already is fine."""
+
+
+class Workload(Protocol):
+    def running_by_agent(self, team: str) -> Counter:
+        """The team's complaints with a running clock, counted per assignee."""
+
+    def last_assigned(self, team: str) -> str | None: ...
+
+    def remember_assignment(self, team: str, agent: str) -> None: ...
+
+
+class AlertWindows(Protocol):
+    def count(self, team: str, window_start: datetime) -> int:
+        """Adds one alert to the team's window and returns the count including it."""
+
+
+class SlaKeeper:
+    """Keeps the due fields and timers of a complaint in step with its history (the history is the truth)."""
+
+    def __init__(self, config: SlaConfig, timers: SlaTimers | None = None):
+        self.config, self.timers = config, timers
+
+    def clocks(self, complaint: Complaint, history: list[Event], now: datetime) -> SlaClocks:
+        terms = self.config.terms_for(complaint.priority, complaint.category, complaint.channel, complaint.team)
+        return compute_clocks(complaint.created_at, history, terms, now)
+
+    def stamp(self, complaint: Complaint, history: list[Event], now: datetime) -> Complaint:
+        """The complaint with its deadlines, breach flag and next due instant (what the timers and the sweeper
+        wake up for) recomputed from `history`, which must include the event being saved."""
+        if complaint.status.value in ("invalid", "spam", "duplicate"):
+            return complaint.evolve(next_due_at=None)
+        clocks = self.clocks(complaint, history, now)
+        wanted = self._wanted(clocks)
+        return complaint.evolve(
+            first_response_due_at=clocks.first_response.due_at or complaint.first_response_due_at,
+            resolution_due_at=clocks.resolution.due_at or complaint.resolution_due_at,
+            breached=clocks.breached,
+            next_due_at=self._next_due(complaint, clocks, now),
+            timers={name: at.isoformat() for name, at in wanted.items()},
+        )
+
+    def _next_due(self, complaint: Complaint, clocks: SlaClocks, now: datetime) -> datetime | None:
+        upcoming = next_deadline(clocks, now, escalate_after=self.config.escalation.l3_after_breach)
+        if complaint.priority == "P1" and not complaint.assignee and complaint.status.is_open:
+            unassigned_key = f"{complaint.reference}#unassigned_p1"
+            if unassigned_key not in complaint.alerts_sent:
+                return now  # an unassigned P1 alerts at once
+        return upcoming
+
+    def _wanted(self, clocks: SlaClocks) -> dict[str, datetime]:
+        """"<clock>-<kind>" -> instant, for each running clock's warning and breach."""
+        return {f"{clock.name}-{kind}": at for clock in clocks.current if clock.running
+                for kind, at in (("warning", clock.warning_at), ("breach", clock.due_at)) if at is not None}
+
+    def sync_timers(self, before: Complaint | None, after: Complaint) -> int:
+        """Creates, moves or deletes the one-time schedules whose instants changed; returns the calls made."""
+        if self.timers is None:
+            return 0
+        old, new = (before.timers if before else {}), after.timers
+        calls = 0
+        for key in old.keys() - new.keys():
+            self.timers.delete(f"{after.reference}-{key}")
+            calls += 1
+        for key, at in new.items():
+            if old.get(key) != at:
+                clock, _, kind = key.rpartition("-")
+                payload = {"reference": after.reference, "version": after.version, "clock": clock, "kind": kind}
+                self.timers.set(f"{after.reference}-{key}", datetime.fromisoformat(at), payload)
+                calls += 1
+        return calls
+
+
+class SkillRouter:
+    """Router: the category's team, then the available agent with the skill and the least running load."""
+
+    def __init__(self, config: SlaConfig, workload: Workload):
+        self.config, self.workload = config, workload
+
+    def route(self, complaint: Complaint) -> Routing:
+        team = self.config.routing.team_for(complaint.category)
+        assignment = assign(complaint.category, self.config, self.workload.running_by_agent(team),
+                            self.workload.last_assigned(team))
+        if assignment.agent:
+            self.workload.remember_assignment(assignment.team, assignment.agent)
+        return Routing(team=assignment.team, assignee=assignment.agent, reason=assignment.reason)
+
+
+class SlaMonitor:
+    """What a timer or the sweeper does for one complaint: re-read it, and send the alerts due now (each once).
+    A stale timer finds nothing due and changes nothing."""
+
+    MAX_ATTEMPTS = 3
+
+    def __init__(self, repository: ComplaintRepository, keeper: SlaKeeper, alerts: AlertPublisher,
+                 windows: AlertWindows | None = None, base_url: str = ""):
+        self.repository, self.keeper, self.alerts = repository, keeper, alerts
+        self.windows, self.base_url = windows, base_url
+
+    def check(self, reference: str, now: datetime) -> list[Alert]:
+        for attempt in range(self.MAX_ATTEMPTS):
+            complaint = self.repository.find(reference)
+            if complaint is None or not complaint.status.is_open:
+                return []
+            history = self.repository.history(reference)
+            clocks = self.keeper.clocks(complaint, history, now)
+            alerts = due_alerts(complaint, clocks, self.keeper.config, now, complaint.alerts_sent, self.base_url)
+            if not alerts:
+                self._refresh_due(complaint, history, now)
+                return []
+            event = Event(reference=reference, seq=complaint.version + 1, at=now, type="sla_alert", actor=SYSTEM.id,
+                          actor_role=SYSTEM.role, visibility=Visibility.INTERNAL,
+                          message="; ".join(a.subject for a in alerts),
+                          data={"alerts": [{"key": a.key, "type": a.type, "level": a.level, "recipient": a.recipient}
+                                           for a in alerts]})
+            sent = (*complaint.alerts_sent, *(a.key for a in alerts))
+            changed = self.keeper.stamp(complaint.evolve(alerts_sent=sent, version=event.seq, updated_at=now),
+                                        [*history, event], now)
+            try:
+                self.repository.save(changed, event)
+            except ConcurrentModification:
+                if attempt == self.MAX_ATTEMPTS - 1:
+                    raise
+                continue
+            self.keeper.sync_timers(complaint, changed)
+            self._publish(alerts, now)
+            return alerts
+        return []
+
+    def _refresh_due(self, complaint: Complaint, history: list[Event], now: datetime) -> None:
+        """Nothing due (a stale timer, or paused clocks): move the next due instant on, so the sweeper does not
+        find this complaint again and again. Derived data: no event."""
+        due = self.keeper.stamp(complaint, history, now).next_due_at
+        if due != complaint.next_due_at:
+            self.repository.set_next_due(complaint.reference, complaint.version, due)
+
+    def _publish(self, alerts: list[Alert], now: datetime) -> None:
+        """Past max_per_team alerts for a team within the window, the rest of the window's alerts become one
+        digest (sent when the limit is first passed)."""
+        settings = self.keeper.config.alerts
+        for alert in alerts:
+            if self.windows is None or not alert.team:
+                self.alerts.publish(alert.to_port())
+                continue
+            window = _window_start(now, settings.window)
+            count = self.windows.count(alert.team, window)
+            if count <= settings.max_per_team:
+                self.alerts.publish(alert.to_port())
+            elif count == settings.max_per_team + 1:
+                self.alerts.publish(digest_alert(alert.team, [alert], self.keeper.config, now, self.base_url).to_port())
+
+
+def _window_start(now: datetime, window: timedelta) -> datetime:
+    seconds = int(window.total_seconds()) or 60
+    epoch = int(now.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % seconds, tz=now.tzinfo)

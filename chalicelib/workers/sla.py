@@ -1,0 +1,48 @@
+"""SLA timers and the sweeper. A timer (an EventBridge Scheduler one-time schedule delivering to the timer queue)
+names a complaint; the sweeper (an EventBridge rule every few minutes) finds what is due through the due-time
+index, team by team, with no Scan. Both run the same check, which re-reads the complaint and sends only the
+alerts due now that were not sent before, so a stale or repeated timer is a no-op and nothing fires twice."""
+from __future__ import annotations
+
+import functools
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from ..observability import logger
+from ..wiring import services
+
+SWEEP_LIMIT = 100  # due complaints read per team and sweep; the rest wait for the next sweep
+
+
+@functools.lru_cache(maxsize=1)
+def _processor() -> Any:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+
+    return BatchProcessor(event_type=EventType.SQS)
+
+
+def handle_timer_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.batch import process_partial_response
+
+    return process_partial_response(event=event, record_handler=_on_timer, processor=_processor(), context=context)
+
+
+def _on_timer(record: Any) -> None:
+    timer = json.loads(record.body)
+    logger.set_correlation_id(timer["reference"])
+    alerts = services.sla_monitor.check(timer["reference"], services.clock.now())
+    logger.info("sla timer", extra={"clock": timer.get("clock"), "kind": timer.get("kind"),
+                                    "timer_version": timer.get("version"), "alerts": [a.key for a in alerts]})
+
+
+def sweep(now: datetime | None = None) -> dict[str, int]:
+    """Checks every complaint whose next due instant has passed; returns counts for the log."""
+    now = now or datetime.now(timezone.utc)
+    checked = fired = 0
+    for team in services.sla_config.teams:
+        for complaint in services.repository.open_for_team(team, due_before=now, limit=SWEEP_LIMIT):
+            checked += 1
+            fired += len(services.sla_monitor.check(complaint.reference, now))
+    logger.info("sla sweep", extra={"checked": checked, "alerts": fired})
+    return {"checked": checked, "alerts": fired}

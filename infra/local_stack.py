@@ -42,6 +42,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--retry-delay", type=int, default=10,
                         help="seconds before a failed queue record is retried (AWS: the queue's VisibilityTimeout)")
     parser.add_argument("--demo", action="store_true", help="post demo complaints once the stack is up")
+    parser.add_argument("--sla-policy", help="SLA and routing policy file (TOML; default chalicelib/sla/default_policy.toml)")
     return parser.parse_args(argv)
 
 
@@ -208,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     use_environment(aws)
     stack = create_stack(moto_url, keys)
     env = {**aws, **stack.environment, "LOCAL_JWT_SECRET": keys["jwt_secret"], "TOKEN_SECRET": keys["token_secret"],
-           "OUTBOX_DIR": str(outbox), "PUBLIC_BASE_URL": api_url, **chalice_stage_environment()}
+           "OUTBOX_DIR": str(outbox), "PUBLIC_BASE_URL": api_url, **chalice_stage_environment(),
+           **({"SLA_POLICY_FILE": str(Path(args.sla_policy).resolve())} if args.sla_policy else {})}
     use_environment(env)
 
     chalice = start_chalice(api_port)

@@ -47,14 +47,15 @@ class StackProcess:
 
 
 @contextmanager
-def running_stack(state_dir: Path, timeout: float = 60) -> Iterator[StackProcess]:
-    """Starts `python -m infra.local_stack` on free ports and yields once its endpoints.json is written."""
+def running_stack(state_dir: Path, timeout: float = 60, *options: str) -> Iterator[StackProcess]:
+    """Starts `python -m infra.local_stack` on free ports (plus `options`) and yields once its endpoints.json is
+    written."""
     state_dir.mkdir(parents=True, exist_ok=True)
     log_path = state_dir / "stack.log"
     started = time.monotonic()
     with open(log_path, "w") as log:
         command = [sys.executable, "-m", "infra.local_stack", "--port", "0", "--moto-port", "0",
-                   "--state-dir", str(state_dir)]
+                   "--state-dir", str(state_dir), *options]
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     stack = StackProcess(process, state_dir, log_path, {}, 0.0)
     try:

@@ -22,7 +22,7 @@ class SchedulerTimers:
         self.group, self.target_arn, self.role_arn = group, target_arn, role_arn
         self._scheduler = scheduler or boto3.client("scheduler")
 
-    def set(self, name: str, at: datetime, payload: dict) -> None:
+    def set(self, name: str, at: datetime, payload: dict, exists: bool) -> None:
         request = {
             "Name": name, "GroupName": self.group,
             "ScheduleExpression": f"at({at.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S})",
@@ -31,10 +31,16 @@ class SchedulerTimers:
             "ActionAfterCompletion": "DELETE",
             "Target": {"Arn": self.target_arn, "RoleArn": self.role_arn, "Input": json.dumps(payload)},
         }
+        if exists:
+            try:
+                self._scheduler.update_schedule(**request)
+                return
+            except self._scheduler.exceptions.ResourceNotFoundException:
+                pass  # it fired and deleted itself meanwhile
         try:
-            self._scheduler.update_schedule(**request)
-        except self._scheduler.exceptions.ResourceNotFoundException:
             self._scheduler.create_schedule(**request)
+        except self._scheduler.exceptions.ConflictException:
+            self._scheduler.update_schedule(**request)  # a retried change created it already
 
     def delete(self, name: str) -> None:
         try:

@@ -24,8 +24,9 @@ KINDS = ("warning", "breach")
 
 
 class SlaTimers(Protocol):
-    def set(self, name: str, at: datetime, payload: dict) -> None:
-        """Creates or moves the one-time schedule `name` (deleted by the scheduler after it fires)."""
+    def set(self, name: str, at: datetime, payload: dict, exists: bool) -> None:
+        """Creates (or, when it `exists`, moves) the one-time schedule `name`; the scheduler deletes it after it
+        fires."""
 
     def delete(self, name: str) -> None:
         """Deletes the schedule; a schedule that is gone already is fine."""
@@ -96,7 +97,7 @@ class SlaKeeper:
             if old.get(key) != at:
                 clock, _, kind = key.rpartition("-")
                 payload = {"reference": after.reference, "version": after.version, "clock": clock, "kind": kind}
-                self.timers.set(f"{after.reference}-{key}", datetime.fromisoformat(at), payload)
+                self.timers.set(f"{after.reference}-{key}", datetime.fromisoformat(at), payload, exists=key in old)
                 calls += 1
         return calls
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from ..observability import logger
@@ -38,7 +38,7 @@ def _on_timer(record: Any) -> None:
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
     """Checks every complaint whose next due instant has passed; returns counts for the log."""
-    now = now or datetime.now(timezone.utc)
+    now = now or services.clock.now()
     checked = fired = 0
     for team in services.sla_config.teams:
         for complaint in services.repository.open_for_team(team, due_before=now, limit=SWEEP_LIMIT):

@@ -23,7 +23,7 @@ class RecordingTimers:
     def __init__(self):
         self.calls, self.live = [], {}
 
-    def set(self, name, at, payload):
+    def set(self, name, at, payload, exists):
         self.calls.append(("set", name))
         self.live[name] = (at, payload)
 

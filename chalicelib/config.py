@@ -20,6 +20,7 @@ class Settings:
     public_base_url: str
     mail_bucket: str = ""
     model_dir: str = ""
+    rollups_inline: bool = False  # the local stack has no DynamoDB stream: the repository feeds the rollups
     sla_policy_file: str = ""  # the SLA and routing policy (TOML); empty: chalicelib/sla/default_policy.toml
     scheduler_group: str = ""
     timer_queue_arn: str = ""
@@ -29,6 +30,7 @@ class Settings:
     ack_cap_per_day: int = 5
     attachment_limit_bytes: int = 5 * 1024 * 1024
     max_body_bytes: int = 32_768
+    survey_delay_minutes: int = 60  # CSAT survey link sent this long after a resolution (0: at once)
 
     @property
     def mail_domain(self) -> str:
@@ -55,18 +57,20 @@ class Settings:
             timer_queue_arn=env("TIMER_QUEUE_ARN", ""),
             scheduler_role_arn=env("SCHEDULER_ROLE_ARN", ""),
             model_dir=env("MODEL_DIR", _default_model_dir()),
+            rollups_inline=env("ROLLUPS_INLINE", "") == "1",
             alerts_topic_arn=env("ALERTS_TOPIC_ARN", ""),
             ses_configuration_set=env("SES_CONFIGURATION_SET", ""),
             ack_cap_per_day=int(env("ACK_CAP_PER_DAY", "5")),
             attachment_limit_bytes=int(env("ATTACHMENT_LIMIT_BYTES", str(5 * 1024 * 1024))),
+            survey_delay_minutes=int(env("SURVEY_DELAY_MINUTES", "60")),
         )
 
 
 def _default_model_dir() -> str:
-    """The layer's copy in AWS; locally the artifact models/ ships (the newest version)."""
-    if os.path.isdir("/opt/model/category"):
-        return "/opt/model/category"
-    local = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models", "artifacts", "category")
+    """The newest version of the category model: the layer's copy in AWS, else the one models/ ships."""
+    layer = "/opt/model/category"
+    local = layer if os.path.isdir(layer) else os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models", "artifacts", "category")
     versions = sorted((v for v in os.listdir(local) if v[1:].isdigit()), key=lambda v: int(v[1:])) if os.path.isdir(local) else []
     return os.path.join(local, versions[-1]) if versions else ""
 

@@ -1,7 +1,7 @@
 """Builds the adapters and use cases once per container, lazily; tests swap in fakes with override()."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from .config import settings, token_secret
@@ -15,7 +15,12 @@ class SystemClock:
 def _repository():
     from .adapters.dynamo_repository import DynamoComplaintRepository
 
-    return DynamoComplaintRepository()
+    repository = DynamoComplaintRepository()
+    if settings().rollups_inline:  # no DynamoDB stream (the local stack): count each stored version at once
+        from .adapters.change_feed import ChangeFeedRepository
+
+        return ChangeFeedRepository(repository, lambda complaint: services.rollups.count(complaint))
+    return repository
 
 
 def _intake_queue():
@@ -44,9 +49,37 @@ def _notifier():
 
 def _alerts():
     from .adapters.sns_alerts import SnsAlertPublisher
+    from .adapters.stats_store import RecordedAlerts
 
     topic = settings().alerts_topic_arn
-    return SnsAlertPublisher(topic) if topic else None
+    return RecordedAlerts(SnsAlertPublisher(topic), services.stats, services.clock) if topic else None
+
+
+def _reports():
+    from .quality.reporting import Reports
+
+    config = services.sla_config
+    return Reports(services.stats, sorted(config.routing.categories), sorted(config.teams))
+
+
+def _actions():
+    from .adapters.actions_store import DynamoActionStore
+
+    return DynamoActionStore()
+
+
+def _stats():
+    from .adapters.stats_store import DynamoStatsStore
+
+    return DynamoStatsStore()
+
+
+def _rollups():
+    from .quality.ingest import RollupIngest
+
+    from .adapters.dynamo_repository import DynamoComplaintRepository
+
+    return RollupIngest(DynamoComplaintRepository(), services.stats)
 
 
 def _ack_limiter():
@@ -117,7 +150,7 @@ def _sla_keeper():
         from .adapters.sla_adapters import SchedulerTimers
 
         timers = SchedulerTimers(config.scheduler_group, config.timer_queue_arn, config.scheduler_role_arn)
-    return SlaKeeper(services.sla_config, timers)
+    return SlaKeeper(services.sla_config, timers, survey_delay=timedelta(minutes=config.survey_delay_minutes))
 
 
 def _router():
@@ -135,6 +168,18 @@ def _sla_monitor():
                       base_url=settings().public_base_url)
 
 
+def _surveys():
+    from datetime import timedelta
+
+    from .domain.surveys import SurveyService
+
+    config = settings()
+    return SurveyService(
+        services.repository, services.notifier, services.clock, services.complaint_service, services.token_secret,
+        base_url=config.public_base_url, delay=timedelta(minutes=config.survey_delay_minutes), alerts=services.alerts,
+    )
+
+
 class Services:
     _factories: dict[str, Callable[[], Any]] = {
         "repository": _repository,
@@ -149,11 +194,16 @@ class Services:
         "router": _router,
         "sla_monitor": _sla_monitor,
         "alerts": _alerts,
+        "stats": _stats,
+        "reports": _reports,
+        "actions": _actions,
+        "rollups": _rollups,
         "ack_limiter": _ack_limiter,
         "pipeline": _pipeline,
         "complaint_service": _complaint_service,
         "clock": SystemClock,
         "token_secret": token_secret,
+        "surveys": _surveys,
     }
 
     def __init__(self) -> None:

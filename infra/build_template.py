@@ -9,6 +9,7 @@ import copy
 from typing import Any
 
 from infra.resources import (
+    INTAKE_WORKER_FUNCTION,
     CHALICE_QUEUES,
     CHALICE_TOPICS,
     REST_API,
@@ -55,11 +56,25 @@ def build(sam_template: Template) -> Template:
             _patch_function(resource["Properties"], logical_id)
 
     _patch_api(chalice_resources[REST_API]["Properties"])
+    chalice_resources[MODEL_LAYER] = model_layer()
+    chalice_resources[INTAKE_WORKER_FUNCTION]["Properties"]["Layers"] = [{"Ref": MODEL_LAYER}]
     template.setdefault("Parameters", {}).update(PARAMETERS)
     chalice_resources.update(ours)
     template.setdefault("Outputs", {}).update(_outputs(template["Outputs"]))
     template["Description"] = "Complaint management: Chalice functions and API, tables, queues, topics, Cognito"
     return template
+
+
+MODEL_LAYER = "CategoryModelLayer"
+MODEL_LAYER_DIR = "model-layer"  # under build/: infra.package copies the newest shipped artifact there
+
+
+def model_layer() -> dict[str, Any]:
+    """The category model, as a layer: its files land in /opt/model/category/<version> (chalicelib.config)."""
+    return {"Type": "AWS::Serverless::LayerVersion", "Properties": {
+        "LayerName": {"Fn::Sub": "${AWS::StackName}-category-model"},
+        "Description": "Triage category model artifact (models/artifacts/category, newest version)",
+        "ContentUri": f"./{MODEL_LAYER_DIR}", "CompatibleRuntimes": ["python3.11"], "RetentionPolicy": "Retain"}}
 
 
 def _patch_function(properties: dict[str, Any], logical_id: str) -> None:
@@ -72,6 +87,9 @@ def _patch_function(properties: dict[str, Any], logical_id: str) -> None:
             _patch_sqs_event(event["Properties"], logical_id)
         elif event["Type"] == "SNS":
             _patch_sns_event(event["Properties"], logical_id)
+        elif event["Type"] == "DynamoDB":  # the only stream: the complaints table's (KPI rollups)
+            event["Properties"]["Stream"] = {"Fn::GetAtt": ["ComplaintsTable", "StreamArn"]}
+            event["Properties"]["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
 
 
 def _chalice_name(arn: Any) -> str:

@@ -153,8 +153,8 @@ def _table(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
     passed_as_is = ("TableName", "AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes",
                     "LocalSecondaryIndexes", "ProvisionedThroughput")
     args: dict[str, Any] = {k: p[k] for k in passed_as_is if k in p}
-    if "StreamSpecification" in p:
-        args["StreamSpecification"] = {"StreamEnabled": True, **p["StreamSpecification"]}
+    # No StreamSpecification: moto cannot serve streams to this botocore, and keeps every record in memory;
+    # locally the repository feeds the stream's consumer itself (ROLLUPS_INLINE).
     if "SSESpecification" in p:
         args["SSESpecification"] = {"Enabled": bool(p["SSESpecification"].get("SSEEnabled"))}
     ddb = b.client("dynamodb")
@@ -162,8 +162,7 @@ def _table(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
     if "TimeToLiveSpecification" in p:
         ddb.update_time_to_live(TableName=args["TableName"], TimeToLiveSpecification=p["TimeToLiveSpecification"])
     attributes = {"Ref": description["TableName"], "Arn": description["TableArn"]}
-    if description.get("LatestStreamArn"):
-        attributes["StreamArn"] = description["LatestStreamArn"]
+    attributes["StreamArn"] = description.get("LatestStreamArn") or f"{description['TableArn']}/stream/local"
     return attributes
 
 

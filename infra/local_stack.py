@@ -71,6 +71,9 @@ def use_environment(values: dict[str, str]) -> None:
 def start_moto(port: int):
     from moto.server import ThreadedMotoServer
 
+    from infra import moto_patches
+
+    moto_patches.apply()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -209,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     use_environment(aws)
     stack = create_stack(moto_url, keys)
     env = {**aws, **stack.environment, "LOCAL_JWT_SECRET": keys["jwt_secret"], "TOKEN_SECRET": keys["token_secret"],
-           "OUTBOX_DIR": str(outbox), "PUBLIC_BASE_URL": api_url, **chalice_stage_environment(),
+           "OUTBOX_DIR": str(outbox), "PUBLIC_BASE_URL": api_url, "ROLLUPS_INLINE": "1", **chalice_stage_environment(),
            **({"SLA_POLICY_FILE": str(Path(args.sla_policy).resolve())} if args.sla_policy else {})}
     use_environment(env)
 

@@ -139,6 +139,20 @@ def slim_zip(source: Path, target: Path) -> list[str]:
     return sorted(removed)
 
 
+def model_layer_dir() -> Path:
+    """build/model-layer/model/category/<version>/: the newest shipped artifact, without the training-only pickle."""
+    from infra.build_template import MODEL_LAYER_DIR
+
+    versions = sorted((p for p in (ROOT / "models" / "artifacts" / "category").glob("v*") if p.name[1:].isdigit()),
+                      key=lambda p: int(p.name[1:]))
+    if not versions:
+        raise SystemExit("no model in models/artifacts/category: run python -m models.build_default")
+    target = BUILD / MODEL_LAYER_DIR
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(versions[-1], target / "model" / "category" / versions[-1].name, ignore=shutil.ignore_patterns("*.joblib"))
+    return target
+
+
 def lint(template_path: Path) -> tuple[int, str]:
     """cfn-lint's exit code (0 clean; bit 2 = errors, 4 = warnings, 8 = informational) and its output."""
     result = subprocess.run([_tool("cfn-lint"), str(template_path)], capture_output=True, text=True)
@@ -292,6 +306,10 @@ def main() -> int:
     template_path = BUILD / "template.json"
     template = write_template(chalice_out / "sam.json", template_path)
     print(f"{template_path.relative_to(ROOT)}: {len(template['Resources'])} resources")
+
+    layer = model_layer_dir()
+    print(f"{layer.relative_to(ROOT)}: the category model {', '.join(p.name for p in layer.glob('model/category/*'))} "
+          f"({sum(f.stat().st_size for f in layer.rglob('*') if f.is_file()) / MB:.1f} MB, a Lambda layer)")
 
     zip_path = BUILD / "deployment.zip"
     removed = slim_zip(chalice_out / "deployment.zip", zip_path)

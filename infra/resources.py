@@ -16,6 +16,8 @@ from chalicelib.adapters.dynamo_tables import (
     AckLimitModel,
     AlertWindowModel,
     ComplaintModel,
+    ImprovementActionModel,
+    StatsModel,
     EventModel,
     InboundMailModel,
     MessageIndexModel,
@@ -38,6 +40,8 @@ SMS_INBOUND_FUNCTION = "SmsInbound"
 EMAIL_INBOUND_FUNCTION = "EmailInbound"
 SLA_TIMER_FUNCTION = "SlaTimerWorker"
 SLA_SWEEPER_FUNCTION = "SlaSweeper"
+ROLLUP_FUNCTION = "KpiRollups"
+EARLY_WARNING_FUNCTION = "EarlyWarning"
 REST_API = "RestAPI"
 API_STAGE = "api"
 
@@ -143,6 +147,8 @@ def resources() -> dict[str, Resource]:
         "AckLimitsTable": table_from_model(AckLimitModel, "ack-limits", ttl="expires_at"),
         "TeamRoutingTable": table_from_model(TeamRoutingModel, "team-routing"),
         "AlertWindowsTable": table_from_model(AlertWindowModel, "alert-windows", ttl="expires_at"),
+        "StatsTable": table_from_model(StatsModel, "stats", ttl="expires_at"),
+        "ImprovementActionsTable": table_from_model(ImprovementActionModel, "improvement-actions"),
         "IdempotencyTable": {
             "Type": "AWS::DynamoDB::Table",
             "Properties": {
@@ -341,6 +347,9 @@ def function_environment() -> dict[str, Any]:
         "ACK_LIMITS_TABLE": {"Ref": "AckLimitsTable"},
         "TEAM_ROUTING_TABLE": {"Ref": "TeamRoutingTable"},
         "ALERT_WINDOWS_TABLE": {"Ref": "AlertWindowsTable"},
+        "STATS_TABLE": {"Ref": "StatsTable"},
+        "COMPLAINTS_STREAM_ARN": {"Fn::GetAtt": ["ComplaintsTable", "StreamArn"]},
+        "ACTIONS_TABLE": {"Ref": "ImprovementActionsTable"},
         "MAIL_BUCKET": {"Ref": "MailBucket"},
         "SES_CONFIGURATION_SET": {"Ref": "MailConfigurationSet"},
         "TWILIO_AUTH_TOKEN_SECRET": {"Ref": "TwilioAuthTokenSecret"},
@@ -409,11 +418,16 @@ def _common_statements() -> list[Statement]:
             _sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/${MailConfigurationSet}"),
         ]),
         _allow(["dynamodb:UpdateItem"], _tables("AckLimitsTable")),
-        _allow(["sns:Publish"], [{"Ref": "AlertsTopic"}]),  # a message that could not be delivered
+        *_alert_statements(),  # a message that could not be delivered
         _allow(["dynamodb:PutItem"], _tables("MessageIndexTable")),  # our Message-IDs, for threading replies
         *_sla_statements(),
         _sms_publish(),
     ]
+
+
+def _alert_statements() -> list[Statement]:
+    """Publishing a manager alert, and keeping it for the dashboard's recent alerts."""
+    return [_allow(["sns:Publish"], [{"Ref": "AlertsTopic"}]), _allow(["dynamodb:PutItem"], _tables("StatsTable"))]
 
 
 def _sla_statements() -> list[Statement]:
@@ -434,7 +448,7 @@ def _sla_monitor_statements() -> list[Statement]:
         _allow(DDB_READ, complaint_reads),
         _allow(DDB_TRANSACT_WRITE, _tables("ComplaintsTable", "EventsTable")),
         _allow(["dynamodb:UpdateItem"], _tables("AlertWindowsTable")),
-        _allow(["sns:Publish"], [{"Ref": "AlertsTopic"}]),
+        *_alert_statements(),
         *_sla_statements(),
     ]
 
@@ -458,6 +472,8 @@ def function_policies() -> dict[str, list[Statement]]:
             _allow(["sqs:SendMessage"], [_arn("IntakeQueue")]),  # public submissions, Twilio SMS
             _allow(["secretsmanager:GetSecretValue"], [{"Ref": "TwilioAuthTokenSecret"}]),  # Twilio signatures
             *_sms_keyword_statements(),
+            _allow(DDB_READ, _tables("StatsTable")),  # reports and the dashboard
+            _allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], _tables("ImprovementActionsTable")),
             *_common_statements(),
         ],
         INTAKE_WORKER_FUNCTION: [
@@ -473,10 +489,20 @@ def function_policies() -> dict[str, list[Statement]]:
             _allow(["dynamodb:PutItem"], _tables("InboundMailTable")),
             _allow(DDB_READ, complaint_reads),
             _allow(DDB_TRANSACT_WRITE, _tables("ComplaintsTable", "EventsTable", "MessageIndexTable")),  # bounces
-            _allow(["sns:Publish"], [{"Ref": "AlertsTopic"}]),
+            *_alert_statements(),
         ],
         SLA_TIMER_FUNCTION: [_allow(SQS_CONSUME, [_arn("SlaTimerQueue")]), *_sla_monitor_statements()],
         SLA_SWEEPER_FUNCTION: _sla_monitor_statements(),
+        EARLY_WARNING_FUNCTION: [  # forecasts and KPI triggers from the rollups; today's texts for the top terms
+            _allow(["dynamodb:Query"], _tables("StatsTable") + [_sub("${ComplaintsTable.Arn}/index/by_category")]),
+            *_alert_statements(),  # PutItem on the stats table also keeps the once-a-day marker
+        ],
+        ROLLUP_FUNCTION: [  # the complaints table's stream -> KPI rollups in the stats table
+            _allow(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                    "dynamodb:ListStreams"], [_sub("${ComplaintsTable.Arn}/stream/*")]),
+            _allow(["dynamodb:Query"], _tables("EventsTable")),
+            _allow(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"], _tables("StatsTable")),
+        ],
         SMS_INBOUND_FUNCTION: [  # two-way SMS from SNS: keywords (answered by SMS) or onto the intake queue
             _allow(["sqs:SendMessage"], [_arn("IntakeQueue")]),
             _allow(["dynamodb:GetItem"], _tables("SmsOptOutsTable")),
@@ -534,7 +560,7 @@ def _alarms(items: dict[str, Resource]) -> dict[str, Resource]:
         "ApproximateAgeOfOldestMessage", {"QueueName": items["IntakeQueue"]["Properties"]["QueueName"]}, threshold=300,
     )
     for function in (API_FUNCTION, INTAKE_WORKER_FUNCTION, SMS_INBOUND_FUNCTION, EMAIL_INBOUND_FUNCTION,
-                     SLA_TIMER_FUNCTION, SLA_SWEEPER_FUNCTION):
+                     SLA_TIMER_FUNCTION, SLA_SWEEPER_FUNCTION, ROLLUP_FUNCTION, EARLY_WARNING_FUNCTION):
         alarms[f"{function}ErrorsAlarm"] = _alarm(
             f"{function}Errors", f"{function} Lambda errors", "AWS/Lambda", "Errors",
             {"FunctionName": {"Ref": function}}, threshold=0, statistic="Sum", period=300,

@@ -149,6 +149,16 @@ class RecordingNotifier:
         return [s for s in self.sent if s.delivery is not None]
 
 
+class RecordingAlerts:
+    """AlertPublisher that keeps what was published."""
+
+    def __init__(self) -> None:
+        self.published: list[Any] = []
+
+    def publish(self, alert: Any) -> None:
+        self.published.append(alert)
+
+
 class FixedClock:
     def __init__(self, now: datetime = T0) -> None:
         self._now = now

@@ -325,6 +325,11 @@ def _from_item(i: ComplaintModel) -> Complaint:
     )
 
 
+def complaint_from_image(image: dict[str, Any]) -> Complaint:
+    """A complaint from a stream record's NewImage (DynamoDB JSON)."""
+    return _from_item(ComplaintModel.from_raw_data(image))
+
+
 def _event_item(e: Event) -> EventModel:
     return EventModel(
         e.reference,

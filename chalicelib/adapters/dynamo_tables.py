@@ -203,5 +203,31 @@ class AlertWindowModel(Model):
     expires_at = NumberAttribute(null=True)  # TTL (epoch seconds)
 
 
+class StatsModel(Model):
+    """KPI rollups: one item per series (pk "week#category#billing") and period start (sk "2026-11-23"), holding
+    additive counters (attributes written by the stats store with ADD); markers (sk "marker") make each event count
+    once; recent alerts live under pk "alerts#<day>"."""
+
+    class Meta(_Meta):
+        table_name = os.environ.get("STATS_TABLE", "stats")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    expires_at = NumberAttribute(null=True)  # TTL for markers and alert entries
+
+
+class ImprovementActionModel(Model):
+    """PDCA improvement actions: all under one partition (a handful per month), newest id last."""
+
+    class Meta(_Meta):
+        table_name = os.environ.get("ACTIONS_TABLE", "improvement-actions")
+
+    kind = UnicodeAttribute(hash_key=True)  # "action"
+    id = UnicodeAttribute(range_key=True)
+    body = JSONAttribute()
+    version = NumberAttribute()
+
+
 TABLE_MODELS = (ComplaintModel, EventModel, MessageIndexModel, SmsOptOutModel, SmsKeywordLogModel, InboundMailModel,
-                AckLimitModel, TeamRoutingModel, AlertWindowModel)
+                AckLimitModel, TeamRoutingModel, AlertWindowModel, StatsModel,
+                ImprovementActionModel)

@@ -67,6 +67,8 @@ class Command:
     team: str | None = None
     resolution_code: str | None = None
     root_cause: str | None = None
+    sub_cause: str | None = None  # from the fishbone taxonomy (chalicelib.quality.pareto.FISHBONE)
+    five_whys: tuple[str, ...] | None = None
 
 
 def next_due(complaint: Complaint) -> datetime | None:
@@ -159,6 +161,12 @@ def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: date
             raise InvalidCommand(f"resolution_code must be one of {', '.join(RESOLUTION_CODES)}", "resolution_code")
         if command.root_cause not in ROOT_CAUSES:
             raise InvalidCommand(f"root_cause must be one of {', '.join(ROOT_CAUSES)}", "root_cause")
+        if command.sub_cause is not None:
+            from ..quality.pareto import FISHBONE
+
+            if command.sub_cause not in FISHBONE[command.root_cause]:
+                raise InvalidCommand(f"sub_cause of {command.root_cause} must be one of "
+                                     f"{', '.join(FISHBONE[command.root_cause])}", "sub_cause")
         return {"resolved_at": now, "resolution_code": command.resolution_code, "root_cause": command.root_cause}
     if action == "close":
         return {"closed_at": now}
@@ -175,6 +183,9 @@ def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: date
 
 def _event_data(complaint: Complaint, command: Command) -> dict[str, Any]:
     """Extra facts kept with the event. Corrections become labelled examples for retraining."""
+    if command.action == "resolve" and (command.sub_cause or command.five_whys):
+        return {k: v for k, v in (("sub_cause", command.sub_cause),
+                                  ("five_whys", list(command.five_whys or ()) or None)) if v}
     if command.action in ("change_category", "change_priority"):
         return {
             "labelled_example": True,

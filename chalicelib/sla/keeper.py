@@ -49,8 +49,8 @@ class AlertWindows(Protocol):
 class SlaKeeper:
     """Keeps the due fields and timers of a complaint in step with its history (the history is the truth)."""
 
-    def __init__(self, config: SlaConfig, timers: SlaTimers | None = None):
-        self.config, self.timers = config, timers
+    def __init__(self, config: SlaConfig, timers: SlaTimers | None = None, survey_delay: timedelta | None = None):
+        self.config, self.timers, self.survey_delay = config, timers, survey_delay
 
     def clocks(self, complaint: Complaint, history: list[Event], now: datetime) -> SlaClocks:
         terms = self.config.terms_for(complaint.priority, complaint.category, complaint.channel, complaint.team)
@@ -62,7 +62,7 @@ class SlaKeeper:
         if complaint.status.value in ("invalid", "spam", "duplicate"):
             return complaint.evolve(next_due_at=None)
         clocks = self.clocks(complaint, history, now)
-        wanted = self._wanted(clocks)
+        wanted = {**self._wanted(clocks), **self._survey(complaint, history)}
         return complaint.evolve(
             first_response_due_at=clocks.first_response.due_at or complaint.first_response_due_at,
             resolution_due_at=clocks.resolution.due_at or complaint.resolution_due_at,
@@ -83,6 +83,14 @@ class SlaKeeper:
         """"<clock>-<kind>" -> instant, for each running clock's warning and breach."""
         return {f"{clock.name}-{kind}": at for clock in clocks.current if clock.running
                 for kind, at in (("warning", clock.warning_at), ("breach", clock.due_at)) if at is not None}
+
+    def _survey(self, complaint: Complaint, history: list[Event]) -> dict[str, datetime]:
+        """The satisfaction survey's timer: `survey_delay` after a resolution, until its survey was sent."""
+        if self.survey_delay is None or complaint.status.value != "resolved" or complaint.resolved_at is None:
+            return {}
+        if any(e.type == "survey_sent" and e.at >= complaint.resolved_at for e in history):
+            return {}
+        return {"survey-send": complaint.resolved_at + self.survey_delay}
 
     def sync_timers(self, before: Complaint | None, after: Complaint) -> int:
         """Creates, moves or deletes the one-time schedules whose instants changed; returns the calls made."""

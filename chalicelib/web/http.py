@@ -64,6 +64,7 @@ def route(
     html: bool = False,
     verify: Callable[[Any], None] | None = None,
     text_media: str = HTML,
+    token_in_query: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a Chalice route. The view gets path params plus `body`, `query`, `user` as declared, and `request`.
     `verify(request)` runs first and raises Forbidden for a request the route must not trust (e.g. an unsigned
@@ -84,7 +85,8 @@ def route(
                 if verify is not None:
                     verify(request)
                 if role:
-                    user = authenticate(request.headers, request.context or {})
+                    user = authenticate(_with_query_token(request) if token_in_query else request.headers,
+                                        request.context or {})
                     user.require(role)
                     kwargs["user"] = user
                 if query is not None:
@@ -105,6 +107,15 @@ def route(
         return view
 
     return decorator
+
+
+def _with_query_token(request: Any) -> dict[str, str]:
+    """A page opened in a browser (the dashboard) may carry the staff token as ?access_token= instead of a header."""
+    headers = {k.lower(): v for k, v in dict(request.headers).items()}
+    token = (request.query_params or {}).get("access_token")
+    if token and "authorization" not in headers:
+        headers["authorization"] = f"Bearer {token}"
+    return headers
 
 
 def public_url(request: Any, path: str) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -260,6 +260,9 @@ class AssignBody(_Action):
 class ResolveBody(_Action):
     resolution_code: Literal[RESOLUTION_CODES]  # type: ignore[valid-type]
     root_cause: Literal[ROOT_CAUSES]  # type: ignore[valid-type]
+    sub_cause: Optional[str] = Field(None, max_length=64, description="a sub-cause of the root cause (fishbone)")
+    five_whys: Optional[list[Annotated[str, Field(min_length=1, max_length=500)]]] = Field(
+        None, min_length=1, max_length=5, description="an optional 5-why chain, first why first")
     message: Optional[str] = Field(None, max_length=5000)
 
 
@@ -308,3 +311,75 @@ class SlaView(_Schema):
     clocks: list[ClockView]
     update_cycles: list[ClockView]
     alerts_sent: list[str]
+
+
+# reports and improvement actions ----------------------------------------------------
+class ReportWindowQuery(_Schema):
+    model_config = ConfigDict(extra="forbid")
+    date_from: Optional[date] = Field(None, alias="from", ge=date(2000, 1, 1), le=date(2100, 12, 31),
+                                      description="first day (default: 27 days before `to`)")
+    date_to: Optional[date] = Field(None, alias="to", ge=date(2000, 1, 1), le=date(2100, 12, 31),
+                                    description="last day, inclusive (default: today)")
+
+    @model_validator(mode="after")
+    def _sensible_window(self) -> "ReportWindowQuery":
+        if self.date_from and self.date_to:
+            if self.date_from > self.date_to:
+                raise ValueError("from must not be after to")
+            if (self.date_to - self.date_from).days > 366:
+                raise ValueError("a report covers at most 367 days")
+        return self
+
+
+class KpiQuery(ReportWindowQuery):
+    dimension: Literal["all", "team", "channel", "category", "agent"] = "all"
+    value: str = Field("all", max_length=64)
+
+
+class ParetoQuery(ReportWindowQuery):
+    by: Literal["category", "root_cause", "sub_cause"] = "category"
+
+
+class TrendQuery(_Schema):
+    model_config = ConfigDict(extra="forbid")
+    category: str = Field(max_length=64)
+    days: int = Field(56, ge=7, le=366)
+
+
+class Report(_Schema):
+    """A report as JSON (its fields depend on the report)."""
+
+    report: str
+    data: dict[str, Any]
+
+
+class NewActionBody(_Input):
+    title: str = Field(min_length=1, max_length=200)
+    owner: str = Field(min_length=1, max_length=100)
+    plan: str = Field(min_length=1, max_length=5000)
+    target_kpi: str = Field(min_length=1, max_length=64)
+    target_value: float
+    direction: Literal["lower", "higher"]
+    start: date
+    due: date
+    category: Optional[str] = Field(None, max_length=64)
+    root_cause: Optional[str] = Field(None, max_length=64)
+
+
+class StageBody(_Input):
+    to: Literal["do", "check", "act"]
+    note: Optional[str] = Field(None, max_length=2000)
+
+
+class ActBody(_Input):
+    decision: Literal["standardize", "replan"]
+    note: Optional[str] = Field(None, max_length=2000)
+    plan: Optional[str] = Field(None, max_length=5000)
+    start: Optional[date] = None
+    due: Optional[date] = None
+    target_value: Optional[float] = None
+
+
+class DashboardQuery(ReportWindowQuery):
+    access_token: Optional[str] = Field(None, max_length=4096,
+                                        description="the staff token, for a browser that cannot send the header")

@@ -31,6 +31,10 @@ def handle_timer_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def _on_timer(record: Any) -> None:
     timer = json.loads(record.body)
     logger.set_correlation_id(timer["reference"])
+    if timer.get("clock") == "survey":  # the satisfaction survey, a while after a resolution
+        result = services.surveys.send(timer["reference"], services.clock.now())
+        logger.info("survey timer", extra={"result": str(result)})
+        return
     alerts = services.sla_monitor.check(timer["reference"], services.clock.now())
     logger.info("sla timer", extra={"clock": timer.get("clock"), "kind": timer.get("kind"),
                                     "timer_version": timer.get("version"), "alerts": [a.key for a in alerts]})

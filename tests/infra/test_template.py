@@ -8,6 +8,8 @@ from infra.build_template import TemplateError, build
 from infra.resources import (
     API_FUNCTION,
     EMAIL_INBOUND_FUNCTION,
+    EARLY_WARNING_FUNCTION,
+    ROLLUP_FUNCTION,
     SLA_SWEEPER_FUNCTION,
     SLA_TIMER_FUNCTION,
     INTAKE_WORKER_FUNCTION,
@@ -19,7 +21,7 @@ from infra.resources import (
 )
 
 FUNCTIONS = (API_FUNCTION, INTAKE_WORKER_FUNCTION, SMS_INBOUND_FUNCTION, EMAIL_INBOUND_FUNCTION, SLA_TIMER_FUNCTION,
-             SLA_SWEEPER_FUNCTION)
+             SLA_SWEEPER_FUNCTION, ROLLUP_FUNCTION, EARLY_WARNING_FUNCTION)
 
 
 def of_type(template, resource_type):
@@ -225,3 +227,10 @@ def test_deployment_zip_is_complete_small_and_built_for_lambda(built):
         top_level = {name.split("/")[0] for name in bundle.namelist()}
     assert not top_level & {"sklearn", "scipy", "numpy", "pandas", "botocore"}
     assert {"app.py", "chalicelib", "pydantic_core", "pynamodb"} <= top_level
+
+
+def test_the_category_model_reaches_the_intake_worker_as_a_layer(template):
+    layer = template["Resources"]["CategoryModelLayer"]
+    assert layer["Type"] == "AWS::Serverless::LayerVersion" and layer["Properties"]["ContentUri"] == "./model-layer"
+    assert template["Resources"][INTAKE_WORKER_FUNCTION]["Properties"]["Layers"] == [{"Ref": "CategoryModelLayer"}]
+    assert "Layers" not in template["Resources"][API_FUNCTION]["Properties"]  # the API never loads the model

@@ -7,6 +7,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from infra import moto_patches
+
 from chalicelib.web.auth import mint_local_token
 
 
@@ -17,6 +19,7 @@ def provision_fake_aws(tmp_path):
     from chalicelib.config import settings
     from chalicelib.wiring import services
 
+    moto_patches.apply()  # the local stack's moto: conditions checked before writing, no whole-table backups
     saved = {key: os.environ.get(key) for key in ("OUTBOX_DIR", "INTAKE_QUEUE_URL", "MAIL_BUCKET", "ALERTS_TOPIC_ARN")}
     os.environ["OUTBOX_DIR"] = str(tmp_path / "outbox")
     with mock_aws():
@@ -88,3 +91,12 @@ def drain_intake(client, queue_url: str) -> list[dict]:
 
 def post_json(client, path: str, body: dict, headers: dict | None = None):
     return client.http.post(path, headers={"Content-Type": "application/json", **(headers or {})}, body=json.dumps(body))
+
+
+def published_alerts(aws) -> list[dict]:
+    """The SNS envelopes published to the alerts topic since the last call (the fixture's subscribed queue)."""
+    sqs = boto3.client("sqs")
+    messages = sqs.receive_message(QueueUrl=aws["alerts_queue_url"], MaxNumberOfMessages=10).get("Messages", [])
+    for message in messages:
+        sqs.delete_message(QueueUrl=aws["alerts_queue_url"], ReceiptHandle=message["ReceiptHandle"])
+    return [json.loads(m["Body"]) for m in messages]

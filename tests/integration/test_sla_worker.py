@@ -2,17 +2,9 @@
 sweeper catches a due complaint whose schedule never fired, without firing twice."""
 import json
 
-import boto3
 
+from tests.integration.conftest import published_alerts
 from tests.fakes import FixedClock, make_message
-
-
-def published_alerts(aws):
-    sqs = boto3.client("sqs")
-    messages = sqs.receive_message(QueueUrl=aws["alerts_queue_url"], MaxNumberOfMessages=10).get("Messages", [])
-    for message in messages:
-        sqs.delete_message(QueueUrl=aws["alerts_queue_url"], ReceiptHandle=message["ReceiptHandle"])
-    return [json.loads(m["Body"]) for m in messages]
 
 
 def test_a_stale_timer_is_a_no_op_and_the_sweeper_fires_a_missed_breach_once(client, aws):

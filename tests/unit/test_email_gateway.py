@@ -9,7 +9,7 @@ from chalicelib.domain.deliveries import DeliveryRecorder, email_key
 from chalicelib.domain.email_intake import EmailIntake
 from chalicelib.domain.model import Channel
 from chalicelib.mail.ses import read_notification
-from tests.fakes import T0, FixedClock, InMemoryComplaintRepository, RecordingQueue, make_complaint
+from tests.fakes import T0, FixedClock, InMemoryComplaintRepository, RecordingQueue, make_complaint, RecordingAlerts
 
 BUCKET, OURS = "mail-bucket", "<CMP-20261122-7QF3K-0123456789abcdef0123456789abcdef@example.com>"
 
@@ -35,18 +35,10 @@ class FakeMailLog:
         self.entries.append(entry)
 
 
-class FakeAlerts:
-    def __init__(self):
-        self.published = []
-
-    def publish(self, alert):
-        self.published.append(alert)
-
-
 @pytest.fixture
 def world():
     repo, queue, store, log, alerts = (InMemoryComplaintRepository(), RecordingQueue(), FakeMailStore(),
-                                       FakeMailLog(), FakeAlerts())
+                                       FakeMailLog(), RecordingAlerts())
     clock = FixedClock(T0 + timedelta(hours=1))
     intake = EmailIntake(queue, repo, DeliveryRecorder(repo, clock, alerts), store, log, attachment_limit=1024)
 

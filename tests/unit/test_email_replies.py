@@ -18,7 +18,7 @@ from chalicelib.domain.stages import (
     SimpleTriage,
 )
 from chalicelib.mail import Kind, classify, parse_email
-from tests.fakes import make_complaint, make_message
+from tests.fakes import make_complaint, make_message, RecordingAlerts
 
 AGENT = Actor("agent-1", "agent")
 
@@ -47,14 +47,6 @@ class CountingLimiter:
             refs.add(reference)
             return True
         return False
-
-
-class RecordingAlerts:
-    def __init__(self):
-        self.published = []
-
-    def publish(self, alert):
-        self.published.append(alert)
 
 
 def pipeline_with(repo, clock, transport, limiter=None, alerts=None):

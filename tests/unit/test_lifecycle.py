@@ -231,3 +231,15 @@ def test_invalid_and_spam_only_take_notes():
 
 def test_staff_are_never_offered_the_customers_own_action():
     assert all("customer_message" not in allowed_actions(status) for status in Status)
+
+
+def test_a_resolution_keeps_its_fishbone_sub_cause_and_five_whys():
+    complaint = make_complaint(status=Status.IN_PROGRESS, version=4)
+    command = Command("resolve", resolution_code="refunded", root_cause="process", sub_cause="handoff",
+                      five_whys=("Parcel lost", "No scan at hand-over", "Scanner optional"))
+    _, event = apply(complaint, command, AGENT, NOW)
+    assert event.data == {"sub_cause": "handoff", "five_whys": ["Parcel lost", "No scan at hand-over", "Scanner optional"]}
+    with pytest.raises(InvalidCommand) as refused:
+        apply(complaint, Command("resolve", resolution_code="refunded", root_cause="process", sub_cause="weather"),
+              AGENT, NOW)
+    assert refused.value.field == "sub_cause"

@@ -13,7 +13,7 @@ from chalicelib.domain.stages import BasicScreener, RequestedCategoryClassifier,
 from chalicelib import sla
 from chalicelib.sla.config import default_config, parse_config
 from chalicelib.sla.keeper import SkillRouter, SlaKeeper, SlaMonitor
-from tests.fakes import make_message
+from tests.fakes import make_message, RecordingAlerts
 
 AGENT = Actor("agent-1", "agent")
 MINUTE = timedelta(minutes=1)
@@ -30,14 +30,6 @@ class RecordingTimers:
     def delete(self, name):
         self.calls.append(("delete", name))
         self.live.pop(name, None)
-
-
-class RecordingAlerts:
-    def __init__(self):
-        self.published = []
-
-    def publish(self, alert):
-        self.published.append(alert)
 
 
 class FakeWorkload:
@@ -219,3 +211,16 @@ def test_a_category_correction_reroutes_with_its_reason(world, repo):
     assert (complaint.team, complaint.assignee) == ("billing", "billing-agent-1")
     assert event.changes["team"] == {"old": "logistics", "new": "billing"}
     assert "skill 'billing'" in event.data["assignment"]["reason"]
+
+
+def test_a_resolution_schedules_the_survey_after_the_configured_delay(repo, notifier, clock):
+    world = World(repo, notifier, clock)
+    world.keeper.survey_delay = timedelta(minutes=60)
+    reference = world.pipeline.process(make_message(requested_category="delivery")).reference
+    world.service.perform(reference, Command("resolve", resolution_code="refunded", root_cause="process",
+                                             message="Refunded."), AGENT)
+    at, payload = world.timers.live[f"{reference}-survey-send"]
+    assert at == repo.get(reference).resolved_at + timedelta(minutes=60)
+    assert (payload["clock"], payload["kind"]) == ("survey", "send")
+    world.service.perform(reference, Command("reopen", message="Still broken."), Actor("m-1", "manager"))
+    assert f"{reference}-survey-send" not in world.timers.live  # reopened before the survey went out

@@ -1,7 +1,5 @@
 """The triage stage inside the intake pipeline: invalid, spam, duplicates across channels, priority signals,
 and the category model's confidence deciding between the model, the customer's choice and a person."""
-import dataclasses
-from datetime import timedelta
 
 import pytest
 

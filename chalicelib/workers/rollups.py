@@ -1,0 +1,35 @@
+"""KPI rollups from the complaints table's stream: each new complaint version (written with exactly one event,
+version == seq) adds that event's counters, once. Versions rewritten without an event (the derived next due
+instant) are skipped. Failures are reported per record, so the stream retries only those."""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from ..observability import logger
+from ..wiring import services
+
+
+@functools.lru_cache(maxsize=1)
+def _processor() -> Any:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+
+    return BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def handle_complaint_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.batch import process_partial_response
+
+    return process_partial_response(event=event, record_handler=_on_record, processor=_processor(), context=context)
+
+
+def _on_record(record: Any) -> None:
+    change = record.raw_event.get("dynamodb", {})
+    new, old = change.get("NewImage") or {}, change.get("OldImage") or {}
+    if not new or (old and old.get("version") == new.get("version")):
+        return  # a delete, or a derived update (no new event)
+    from ..adapters.dynamo_repository import complaint_from_image
+
+    complaint = complaint_from_image(new)
+    counted = services.rollups.count(complaint)
+    logger.info("rollup", extra={"reference": complaint.reference, "version": complaint.version, "counted": counted})

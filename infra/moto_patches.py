@@ -1,0 +1,67 @@
+"""One patch to moto for the local stack: TransactWriteItems without whole-table backups.
+
+moto backs up every table a transaction touches with copy.deepcopy, once per item, before it writes, so each of
+our transactional writes costs time and memory in proportion to the tables' size (the stack grew by gigabytes in a
+replay of a few hundred complaints). The patch checks every condition first, against the current items, and
+writes only when all hold, which is what DynamoDB promises; so no backup is needed. Local development only.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import moto.dynamodb.models as dynamodb_models
+from moto.dynamodb.exceptions import TransactionCanceledException
+from moto.dynamodb.comparisons import get_filter_expression
+
+
+class _NoBackup:
+    """Stands in for the module's `copy`: the original method's backups become references (nothing to restore)."""
+
+    @staticmethod
+    def deepcopy(value: Any) -> Any:
+        return value
+
+
+def _key(backend: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
+    if op_type != "Put":
+        return op["Key"]
+    table = backend.get_table(op["TableName"])
+    names = [n for n in (table.hash_key_attr, table.range_key_attr) if n]
+    return {name: op["Item"][name] for name in names}
+
+
+def _failed_conditions(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple]:
+    errors, failed = [], False
+    for item in transact_items:
+        op_type, op = next(iter(item.items()))
+        condition = op.get("ConditionExpression")
+        if condition is None or op.get("TableName") not in backend.tables:
+            errors.append((None, None, None))
+            continue
+        current = backend.get_item(op["TableName"], _key(backend, op_type, op))
+        check = get_filter_expression(condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues"))
+        if check.expr(current):
+            errors.append((None, None, None))
+        else:
+            failed = True
+            errors.append(("ConditionalCheckFailed", "The conditional request failed", None))
+    return errors if failed else []
+
+
+def apply() -> None:
+    original = dynamodb_models.DynamoDBBackend.transact_write_items
+    if getattr(original, "_checked_first", False):
+        return
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        errors = _failed_conditions(self, transact_items)
+        if errors:
+            raise TransactionCanceledException(errors)
+        module_copy, dynamodb_models.copy = dynamodb_models.copy, _NoBackup
+        try:
+            return original(self, transact_items)
+        finally:
+            dynamodb_models.copy = module_copy
+
+    transact_write_items._checked_first = True
+    dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items

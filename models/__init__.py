@@ -1,0 +1,1 @@
+"""Training, evaluation and shipped artifacts of the triage text classifier (training-side code)."""

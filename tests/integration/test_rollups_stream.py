@@ -1,0 +1,76 @@
+"""KPI rollups from the complaints table's stream through the app's handler on moto: counts match the work done,
+a replayed batch counts nothing, and the number of writes per event is constant."""
+from chalicelib.domain.lifecycle import Actor, Command
+from chalicelib.domain.model import Sender
+from chalicelib.quality.rollups import MAX_INCREMENTS
+from tests.fakes import make_message
+
+AGENT = Actor("agent-1", "agent")
+
+
+class StreamRecorder:
+    """What the complaints table's stream would carry: one MODIFY/INSERT record per stored version (moto cannot
+    serve DynamoDB streams to this botocore, so the records are built from the stored items)."""
+
+    def __init__(self):
+        self.records, self.previous = [], {}
+
+    def __call__(self, complaint):
+        from chalicelib.adapters.dynamo_repository import _to_item
+
+        image = _to_item(complaint).serialize()
+        old = self.previous.get(complaint.reference)
+        self.records.append({
+            "eventID": str(len(self.records) + 1), "eventName": "MODIFY" if old else "INSERT",
+            "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
+            "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/complaints/stream/2026",
+            "dynamodb": {"Keys": {"reference": image["reference"]}, "NewImage": image,
+                         **({"OldImage": old} if old else {}), "SequenceNumber": str(len(self.records) + 1),
+                         "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        })
+        self.previous[complaint.reference] = image
+
+
+def test_the_stream_builds_rollups_once_with_constant_writes(client, aws):
+    from chalicelib.wiring import services
+
+    from chalicelib.adapters.change_feed import ChangeFeedRepository
+
+    stream = StreamRecorder()
+    services.override(repository=ChangeFeedRepository(services.repository, stream))
+    references = [services.pipeline.process(make_message(f"Complaint {n}: the parcel never arrived at all.",
+                                                         sender=Sender(email=f"c{n}@example.com"))).reference
+                  for n in range(3)]
+    services.complaint_service.perform(references[0], Command("respond", message="Refund issued."), AGENT)
+    services.complaint_service.perform(references[0], Command(
+        "resolve", resolution_code="refunded", root_cause="process", message="Refunded."), AGENT)
+
+    records = stream.records
+    writes_before = services.stats.writes
+    per_event = []
+    original_apply = services.stats.apply
+
+    def counting_apply(key, increments):
+        increments = list(increments)
+        per_event.append(1 + len(increments))
+        return original_apply(key, increments)
+
+    services.stats.apply = counting_apply
+    response = client.lambda_.invoke("kpi_rollups", {"Records": records})
+    assert response.payload == {"batchItemFailures": []}
+    counted_events = services.stats.writes - writes_before
+
+    day = services.stats.query("day", "all", "all")
+    assert len(day) == 1
+    counters = day[0].counters
+    assert (counters["received"], counters["volume"], counters["frt_count"], counters["res_count"]) == (3, 3, 1, 1)
+    assert counters["fcr"] == 1 and counters["cause:process"] == 1
+    by_team = services.stats.query("week", "team", "logistics")
+    assert by_team[0].counters["volume"] == 3
+
+    client.lambda_.invoke("kpi_rollups", {"Records": records})  # the stream delivers the batch again
+    assert services.stats.query("day", "all", "all")[0].counters == counters
+    assert services.stats.writes - writes_before == counted_events  # the replay wrote nothing
+    # one marker + at most one increment per (period x dimension), whatever the data size
+    assert max(per_event) <= 1 + MAX_INCREMENTS and sum(per_event[:len(records)]) >= counted_events
+    print(f"\n{len(records)} stream records, writes per record: {per_event[:len(records)]}")

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo package token bench clean
+.PHONY: run test demo replay package token bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ run: $(STAMP)          ## start moto, create resources, chalice local on :8000 a
 
 demo: $(STAMP)         ## post demo complaints to the running local stack
 	$(PY) -m infra.demo
+
+replay: $(STAMP)       ## replay weeks of demo traffic into the running local stack, then check the KPIs
+	$(PY) -m infra.replay --weeks $(or $(WEEKS),6)
 
 test: $(STAMP)         ## unit, integration, infrastructure and end-to-end tests, then benchmarks
 	$(PY) -m pytest -n 2 tests --ignore=tests/performance

@@ -96,7 +96,7 @@ def replay(state_dir: Path, weeks: int, seed: int, out=print) -> int:
     services.override(clock=clock, sla_keeper=SlaKeeper(services.sla_config, None))
     pipeline, staff, surveys = services.pipeline, services.complaint_service, services.surveys
     agent = Actor(*AGENT)
-    action_start = today - timedelta(days=14)
+    action_start = today - timedelta(days=7 * weeks // 2)  # the PDCA action starts halfway
     window = Window(today - timedelta(days=27), today)
     hand = HandCount()
     outbox = Path(endpoints["outbox_file"])

@@ -20,7 +20,9 @@ def provision_fake_aws(tmp_path):
     from chalicelib.wiring import services
 
     moto_patches.apply()  # the local stack's moto: conditions checked before writing, no whole-table backups
-    saved = {key: os.environ.get(key) for key in ("OUTBOX_DIR", "INTAKE_QUEUE_URL", "MAIL_BUCKET", "ALERTS_TOPIC_ARN")}
+    saved = {key: os.environ.get(key) for key in ("OUTBOX_DIR", "INTAKE_QUEUE_URL", "MAIL_BUCKET", "ALERTS_TOPIC_ARN",
+                                                  "MODEL_DIR")}
+    os.environ["MODEL_DIR"] = ""  # the customer's category decides here: the model has tests of its own
     os.environ["OUTBOX_DIR"] = str(tmp_path / "outbox")
     with mock_aws():
         for model in TABLE_MODELS:

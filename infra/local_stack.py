@@ -68,6 +68,16 @@ def use_environment(values: dict[str, str]) -> None:
     os.environ.update(values)
 
 
+def check_sla_policy(path: str | None) -> None:
+    """A bad SLA policy file stops the stack at start, naming every bad field."""
+    from chalicelib.sla.config import SlaConfigError, load_config
+
+    try:
+        load_config(path)
+    except SlaConfigError as error:
+        raise SystemExit(f"SLA policy {path or 'chalicelib/sla/default_policy.toml'}: {error}") from None
+
+
 def start_moto(port: int):
     from moto.server import ThreadedMotoServer
 
@@ -210,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     aws = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": REGION,
            "AWS_REGION": REGION, "AWS_ENDPOINT_URL": moto_url, "DYNAMODB_ENDPOINT": moto_url}
     use_environment(aws)
+    check_sla_policy(args.sla_policy)
     stack = create_stack(moto_url, keys)
     env = {**aws, **stack.environment, "LOCAL_JWT_SECRET": keys["jwt_secret"], "TOKEN_SECRET": keys["token_secret"],
            "OUTBOX_DIR": str(outbox), "PUBLIC_BASE_URL": api_url, "ROLLUPS_INLINE": "1", **chalice_stage_environment(),

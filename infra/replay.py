@@ -79,7 +79,7 @@ def connect(state_dir: Path) -> dict:
     return endpoints
 
 
-def replay(state_dir: Path, weeks: int, seed: int, out=print) -> int:
+def replay(state_dir: Path, weeks: int, seed: int, scale: float = 1.0, out=print) -> int:
     endpoints = connect(state_dir)
     from chalicelib.domain.lifecycle import Actor, Command
     from chalicelib.domain.model import Channel, IntakeMessage, Sender, Status
@@ -151,7 +151,8 @@ def replay(state_dir: Path, weeks: int, seed: int, out=print) -> int:
         weekend = day.weekday() >= 5
         for category, (base, texts) in CATEGORIES.items():
             improved = category == "delivery" and day >= action_start  # the PDCA action works
-            count = max(0, round(base * (0.5 if weekend else 1.0) * (0.5 if improved else 1.0) + rng.uniform(-1, 1)))
+            count = max(0, round(scale * base * (0.5 if weekend else 1.0) * (0.5 if improved else 1.0)
+                                 + rng.uniform(-1, 1)))
             for _ in range(count):
                 complaint(day, category, rng.choice(texts), low_mood=category == "delivery" and day > today - timedelta(days=7))
         if day == today:
@@ -213,8 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-dir", default=".local", type=Path)
     parser.add_argument("--weeks", type=int, default=6)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--scale", type=float, default=1.0, help="daily volume factor (the spike stays)")
     args = parser.parse_args(argv)
-    return replay(args.state_dir, args.weeks, args.seed)
+    return replay(args.state_dir, args.weeks, args.seed, args.scale)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,6 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ..domain.ports import ComplaintQuery
-from ..quality import pdca
-from ..quality.reporting import Window
 from ..wiring import services
 from . import schemas as s
 from .auth import StaffUser
@@ -23,7 +21,9 @@ ERRORS = {400: s.ErrorResponse, 401: s.ErrorResponse, 403: s.ErrorResponse, 404:
 DEFAULT_DAYS = 28
 
 
-def window(query: s.ReportWindowQuery) -> Window:
+def window(query: s.ReportWindowQuery):
+    from ..quality.reporting import Window  # the quality modules load on the first report, not at cold start
+
     end = query.date_to or services.clock.now().date()
     return Window(query.date_from or end - timedelta(days=DEFAULT_DAYS - 1), end)
 
@@ -74,6 +74,8 @@ def pareto_report(request: Any, user: StaffUser, query: s.ParetoQuery):
 @route(report_routes, "/reports/trends", "GET", summary="Daily volume of a category, with a 7-day forecast",
        tag="reports", role="manager", query=s.TrendQuery, responses={200: s.Report, **ERRORS})
 def trend_report(request: Any, user: StaffUser, query: s.TrendQuery):
+    from ..quality.reporting import Window
+
     end = services.clock.now().date()
     days = Window(end - timedelta(days=query.days - 1), end)
     series, outlook = services.reports.trend(query.category, days)
@@ -147,6 +149,8 @@ def list_actions(request: Any, user: StaffUser):
 @route(report_routes, "/improvement-actions", "POST", summary="Plan an improvement action", tag="reports",
        role="manager", body=s.NewActionBody, responses={200: s.Report, 409: s.ErrorResponse, **ERRORS})
 def create_action(request: Any, user: StaffUser, body: s.NewActionBody):
+    from ..quality import pdca
+
     now = services.clock.now()
     action = pdca.new_action(f"PDCA-{now:%Y%m%d%H%M%S%f}"[:22], body.title, body.owner, body.plan, body.target_kpi,
                              body.target_value, body.direction, body.start, body.due, by=user.id, at=now,
@@ -158,6 +162,8 @@ def create_action(request: Any, user: StaffUser, body: s.NewActionBody):
 @route(report_routes, "/improvement-actions/{action_id}/stage", "POST", summary="Move an action on: do, check, act",
        tag="reports", role="manager", body=s.StageBody, responses={200: s.Report, 409: s.ErrorResponse, **ERRORS})
 def move_action(request: Any, user: StaffUser, action_id: str, body: s.StageBody):
+    from ..quality import pdca
+
     action = services.actions.get(action_id)
     moved = pdca.advance(action, body.to, user.id, services.clock.now(), body.note)
     services.actions.save(moved, len(action.history))
@@ -178,6 +184,8 @@ def check_action(request: Any, user: StaffUser, action_id: str):
        summary="Act: standardize (close) or replan (a new cycle)", tag="reports", role="manager", body=s.ActBody,
        responses={200: s.Report, 409: s.ErrorResponse, **ERRORS})
 def act_on_action(request: Any, user: StaffUser, action_id: str, body: s.ActBody):
+    from ..quality import pdca
+
     action = services.actions.get(action_id)
     acted = pdca.act(action, body.decision, user.id, services.clock.now(), body.note, plan=body.plan,
                      start=body.start, due=body.due, target_value=body.target_value)
@@ -185,7 +193,10 @@ def act_on_action(request: Any, user: StaffUser, action_id: str, body: s.ActBody
     return s.Report(report="improvement_action", data=plain(acted))
 
 
-def _check(action: pdca.ImprovementAction) -> pdca.CheckResult:
+def _check(action):
+    """The action's target KPI over equal windows before and from its start (today included)."""
+    from ..quality import pdca
+
     today = services.clock.now().date()
     length = max((today - action.start).days + 1, 1)
     dimension, value = ("category", action.category) if action.category else ("all", "all")
@@ -204,7 +215,7 @@ def dashboard(request: Any, user: StaffUser, query: s.DashboardQuery):
                     headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"})
 
 
-def dashboard_data(days: Window):
+def dashboard_data(days):
     """Everything the page shows, from the rollups, the alert log and the action store."""
     from . import dashboard as d
     from ..quality.rollups import metric

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..mail.ses import read_notification
 from ..observability import logger, metrics
 from ..wiring import services
 
@@ -13,6 +12,8 @@ from ..wiring import services
 def handle_email_notifications(event: dict[str, Any], context: Any) -> None:
     """Each record is handled on its own; an error propagates so Lambda retries the notification, and a
     re-delivery stores nothing twice (the intake dedups on Message-ID, the mail log is keyed by SES id)."""
+    from ..mail.ses import read_notification  # imported on use: mail parsing is not needed at cold start
+
     for record in event.get("Records", []):
         message = _ses_message(record)
         if message is None:

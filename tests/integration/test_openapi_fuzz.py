@@ -10,7 +10,7 @@ import requests
 
 from tests.integration.conftest import provision_fake_aws, staff_headers
 
-EXAMPLES_PER_ROUTE = 30
+EXAMPLES_PER_ROUTE = 20
 CONFIG = pathlib.Path(__file__).with_name("schemathesis.toml")
 
 

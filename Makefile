@@ -22,7 +22,7 @@ replay: $(STAMP)       ## replay weeks of demo traffic into the running local st
 	$(PY) -m infra.replay --weeks $(or $(WEEKS),6)
 
 test: $(STAMP)         ## unit, integration, infrastructure and end-to-end tests, then benchmarks
-	$(PY) -m pytest -n 2 tests --ignore=tests/performance
+	$(PY) -m pytest -n 2 --dist loadgroup tests --ignore=tests/performance
 	$(PY) -m pytest -s tests/performance
 
 package: $(STAMP)      ## build/template.json + build/deployment.zip, checked (cfn-lint, wheels, size)

@@ -52,10 +52,14 @@ def _schema(model: type[BaseModel], components: dict[str, Any], mode: str = "ser
     return {"$ref": _COMPONENT_REF.format(model=model.__name__)}
 
 
+PATH_TOKEN_MAX = 512  # a signed survey token is about 160 characters
+
+
 def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     operation: dict[str, Any] = {"summary": spec.summary, "tags": [spec.tag], "operationId": _operation_id(spec)}
     parameters = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
+        {"name": name, "in": "path", "required": True,
+         "schema": {"type": "string", "maxLength": PATH_TOKEN_MAX if name == "token" else 64}}
         for name in re.findall(r"{(\w+)}", spec.path)
     ]
     if spec.query is not None:

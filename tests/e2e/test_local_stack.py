@@ -8,6 +8,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
+import pytest
 import requests
 
 from infra.mint_token import local_keys
@@ -25,6 +26,7 @@ from tests.conftest import SHARED_DATA
 PINPOINT_PAYLOAD = SHARED_DATA / "sms" / "pinpoint_two_way_sms_payload.json"
 
 
+@pytest.mark.xdist_group("local-stack")  # one stack at a time: they time real events
 def test_a_complaint_is_stored_acknowledged_and_visible_to_staff(tmp_path):
     started = time.monotonic()
     with running_stack(tmp_path / "local") as stack:

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "build" / "test-artifacts"
 
 
+@pytest.mark.xdist_group("local-stack")  # one stack at a time: they time real events
 def test_replayed_traffic_gives_matching_kpis_alerts_a_pdca_check_and_a_rendered_dashboard(tmp_path):
     with running_stack(tmp_path / "local") as stack:
         replay = subprocess.run([sys.executable, "-m", "infra.replay", "--state-dir", str(stack.state_dir),

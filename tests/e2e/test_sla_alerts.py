@@ -8,6 +8,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 import requests
 
 from infra.stack_process import running_stack, submit
@@ -40,6 +41,7 @@ def staff(stack, method: str, path: str, **body) -> dict:
     return response.json()
 
 
+@pytest.mark.xdist_group("local-stack")  # one stack at a time: they time real events
 def test_p1_timers_warn_and_breach_on_time_and_only_when_due(tmp_path):
     with running_stack(tmp_path / "local", 60, "--sla-policy", str(short_p1_policy(tmp_path))) as stack:
         api = stack.endpoints["api_url"]
@@ -59,7 +61,7 @@ def test_p1_timers_warn_and_breach_on_time_and_only_when_due(tmp_path):
         paused = staff(stack, "GET", f"/complaints/{waiting}/sla")
         assert {c["name"]: c["state"] for c in paused["clocks"]}["resolution"] == "paused"
 
-        deadline = time.time() + (due_at.timestamp() - time.time()) + SLACK_SECONDS + 5
+        deadline = due_at.timestamp() + SLACK_SECONDS + 20  # wait past the slack: lateness is asserted below
         while time.time() < deadline and len([a for a in alerts(stack) if a["message"].get("reference") == untouched
                                               and a["attributes"].get("type") == "sla_breach"]) == 0:
             time.sleep(0.5)

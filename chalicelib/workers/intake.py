@@ -1,7 +1,6 @@
 """Intake queue worker: each SQS record is one normalized message; failures are reported per record."""
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -9,25 +8,16 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from ..adapters.intake_codec import decode
 from ..observability import logger, metrics, tracer
 from ..wiring import services
-
-
-@functools.lru_cache(maxsize=1)
-def _processor() -> Any:
-    # Imported here, not at module level: the API function shares app.py and never processes batches.
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-
-    return BatchProcessor(event_type=EventType.SQS)
+from .batch import process_batch
 
 
 def handle_intake_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Returns {"batchItemFailures": [...]} so only failed records are retried (and reach the DLQ)."""
-    from aws_lambda_powertools.utilities.batch import process_partial_response
-
     from ..adapters.notifiers import idempotency_config
 
     if context is not None:
         idempotency_config.register_lambda_context(context)  # a crash mid-send expires with the invocation
-    return process_partial_response(event=event, record_handler=process_record, processor=_processor(), context=context)
+    return process_batch(event, context, process_record)
 
 
 @tracer.capture_method

@@ -3,24 +3,15 @@ version == seq) adds that event's counters, once. Versions rewritten without an 
 instant) are skipped. Failures are reported per record, so the stream retries only those."""
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from ..observability import logger
 from ..wiring import services
-
-
-@functools.lru_cache(maxsize=1)
-def _processor() -> Any:
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-
-    return BatchProcessor(event_type=EventType.DynamoDBStreams)
+from .batch import process_batch
 
 
 def handle_complaint_stream(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.batch import process_partial_response
-
-    return process_partial_response(event=event, record_handler=_on_record, processor=_processor(), context=context)
+    return process_batch(event, context, _on_record, event_type="DynamoDBStreams")
 
 
 def _on_record(record: Any) -> None:

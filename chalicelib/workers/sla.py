@@ -4,28 +4,19 @@ index, team by team, with no Scan. Both run the same check, which re-reads the c
 alerts due now that were not sent before, so a stale or repeated timer is a no-op and nothing fires twice."""
 from __future__ import annotations
 
-import functools
 import json
 from datetime import datetime
 from typing import Any
 
 from ..observability import logger
 from ..wiring import services
+from .batch import process_batch
 
 SWEEP_LIMIT = 100  # due complaints read per team and sweep; the rest wait for the next sweep
 
 
-@functools.lru_cache(maxsize=1)
-def _processor() -> Any:
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-
-    return BatchProcessor(event_type=EventType.SQS)
-
-
 def handle_timer_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.batch import process_partial_response
-
-    return process_partial_response(event=event, record_handler=_on_timer, processor=_processor(), context=context)
+    return process_batch(event, context, _on_timer)
 
 
 def _on_timer(record: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -23,6 +23,8 @@ class SchedulerTimers:
         self._scheduler = scheduler or boto3.client("scheduler")
 
     def set(self, name: str, at: datetime, payload: dict, exists: bool) -> None:
+        if at.microsecond:  # at() has whole seconds: round up, or the timer fires before its instant and finds nothing
+            at = at.replace(microsecond=0) + timedelta(seconds=1)
         request = {
             "Name": name, "GroupName": self.group,
             "ScheduleExpression": f"at({at.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%S})",

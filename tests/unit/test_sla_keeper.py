@@ -224,3 +224,22 @@ def test_a_resolution_schedules_the_survey_after_the_configured_delay(repo, noti
     assert (payload["clock"], payload["kind"]) == ("survey", "send")
     world.service.perform(reference, Command("reopen", message="Still broken."), Actor("m-1", "manager"))
     assert f"{reference}-survey-send" not in world.timers.live  # reopened before the survey went out
+
+
+def test_scheduler_timers_round_up_to_the_whole_second_so_they_never_fire_early():
+    from datetime import datetime, timezone
+
+    from chalicelib.adapters.sla_adapters import SchedulerTimers
+
+    class Scheduler:
+        def __init__(self):
+            self.requests = []
+
+        def create_schedule(self, **request):
+            self.requests.append(request)
+
+    scheduler = Scheduler()
+    timers = SchedulerTimers("sla", "arn:queue", "arn:role", scheduler)
+    timers.set("CMP-X-first_response-breach", datetime(2026, 11, 23, 15, 48, 7, 400_000, tzinfo=timezone.utc),
+               {"reference": "CMP-X"}, exists=False)
+    assert scheduler.requests[0]["ScheduleExpression"] == "at(2026-11-23T15:48:08)"

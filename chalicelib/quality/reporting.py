@@ -87,8 +87,8 @@ class Reports:
                 alerts.append(volume_spike(check, terms))
         today, week = Window(day, day), Window(day - timedelta(days=6), day)
         for dimension, value in (("all", "all"), *(("category", c) for c in self.categories)):
-            backlog = self.kpis(Window(day, day), dimension, value).backlog
-            alerts += kpi_alerts(day, self.kpis(today, dimension, value), self.kpis(week, dimension, value), backlog,
+            todays = self.kpis(today, dimension, value)  # its backlog is the backlog now
+            alerts += kpi_alerts(day, todays, self.kpis(week, dimension, value), todays.backlog,
                                  **({"category": value} if dimension == "category" else {}))
         return [alert for alert in alerts if alert is not None]
 

@@ -19,12 +19,14 @@ class Settings:
     sender_email: str
     public_base_url: str
     mail_bucket: str = ""
-    model_dir: str = ""
+    model_dir: str = ""  # the build's category model: the layer's /opt/model/category/vN in AWS
+    model_bucket: str = ""  # the model registry (retrained versions); empty: the build's model only
+    model_refresh_seconds: float = 300.0
     rollups_inline: bool = False  # the local stack has no DynamoDB stream: the repository feeds the rollups
     sla_policy_file: str = ""  # the SLA and routing policy (TOML); empty: chalicelib/sla/default_policy.toml
     scheduler_group: str = ""
     timer_queue_arn: str = ""
-    scheduler_role_arn: str = ""  # the category model artifact: the layer's /opt/model/category in AWS
+    scheduler_role_arn: str = ""
     alerts_topic_arn: str = ""
     ses_configuration_set: str = ""
     ack_cap_per_day: int = 5
@@ -57,6 +59,8 @@ class Settings:
             timer_queue_arn=env("TIMER_QUEUE_ARN", ""),
             scheduler_role_arn=env("SCHEDULER_ROLE_ARN", ""),
             model_dir=env("MODEL_DIR", _default_model_dir()),
+            model_bucket=env("MODEL_BUCKET", ""),
+            model_refresh_seconds=float(env("MODEL_REFRESH_SECONDS", "300")),
             rollups_inline=env("ROLLUPS_INLINE", "") == "1",
             alerts_topic_arn=env("ALERTS_TOPIC_ARN", ""),
             ses_configuration_set=env("SES_CONFIGURATION_SET", ""),

@@ -111,6 +111,17 @@ def _sms_intake():
     return SmsIntake(services.intake_queue, services.sms_consents)
 
 
+def _serving_model():
+    """The category model's directory now: the registry's active version when there is a registry."""
+    config = settings()
+    if not config.model_bucket:
+        return config.model_dir
+    from .adapters.model_registry import S3ModelRegistry, ServingModel
+
+    return ServingModel(S3ModelRegistry(config.model_bucket), config.model_dir,
+                        refresh_seconds=config.model_refresh_seconds)
+
+
 def _pipeline():
     from .domain.service import IntakePipeline
     from .triage.stage import Triage
@@ -118,7 +129,7 @@ def _pipeline():
     return IntakePipeline(
         repository=services.repository,
         notifier=services.notifier,
-        triage=Triage(settings().model_dir),
+        triage=Triage(_serving_model()),
         sla=services.sla_keeper,
         router=services.router,
         clock=services.clock,

@@ -32,8 +32,15 @@ PARAMETERS = {
         "Description": "The SES-verified address that acknowledgements and replies are sent from",
         "Default": "complaints@example.com",
         "AllowedPattern": "^[^@\\s]+@[^@\\s]+$",
-    }
+    },
+    "RetrainImageUri": {
+        "Type": "String",
+        "Description": "ECR image URI of functions/retrain (docker build -f functions/retrain/Dockerfile .); "
+                       "empty: no retraining function",
+        "Default": "",
+    },
 }
+CONDITIONS = {"HasRetrainImage": {"Fn::Not": [{"Fn::Equals": [{"Ref": "RetrainImageUri"}, ""]}]}}
 
 
 class TemplateError(Exception):
@@ -59,6 +66,7 @@ def build(sam_template: Template) -> Template:
     chalice_resources[MODEL_LAYER] = model_layer()
     chalice_resources[INTAKE_WORKER_FUNCTION]["Properties"]["Layers"] = [{"Ref": MODEL_LAYER}]
     template.setdefault("Parameters", {}).update(PARAMETERS)
+    template.setdefault("Conditions", {}).update(CONDITIONS)
     chalice_resources.update(ours)
     template.setdefault("Outputs", {}).update(_outputs(template["Outputs"]))
     template["Description"] = "Complaint management: Chalice functions and API, tables, queues, topics, Cognito"
@@ -144,5 +152,6 @@ def _outputs(chalice_outputs: dict[str, Any]) -> dict[str, Any]:
         "StaffUserPoolId": {"Ref": "StaffUserPool"},
         "StaffUserPoolClientId": {"Ref": "StaffUserPoolClient"},
         "ComplaintsTableName": {"Ref": "ComplaintsTable"},
+        "ModelBucketName": {"Ref": "ModelBucket"},
     }
     return {name: {"Value": value} for name, value in values.items()}

@@ -201,6 +201,8 @@ def _bucket(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
     s3 = b.client("s3")
     s3.create_bucket(Bucket=name, **({"CreateBucketConfiguration": {"LocationConstraint": b.stack.region}}
                                      if b.stack.region != "us-east-1" else {}))
+    if p.get("VersioningConfiguration", {}).get("Status") == "Enabled":
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     if "LifecycleConfiguration" in p:
         rules = [{"ID": r["Id"], "Status": r["Status"], "Filter": {"Prefix": r.get("Prefix", "")},
                   "Expiration": {"Days": r["ExpirationInDays"]}} for r in p["LifecycleConfiguration"]["Rules"]]

@@ -103,6 +103,22 @@ def create_stack(moto_url: str, keys: dict[str, str]):
     return stack
 
 
+def seed_model_registry(bucket: str) -> str:
+    """The retraining function's base data set: the default taxonomy's training rows, derived from the shared
+    banking77 data when it is there (`python -m models.build_default --csv-out`). Returns what happened."""
+    import boto3
+
+    from functions.retrain.handler import BASE_DATA_KEY
+    from models.build_default import DEFAULT_DATA, training_rows
+    from models.data import training_csv
+
+    if not (DEFAULT_DATA / "banking77" / "train.csv").exists():
+        return f"no base data set ({DEFAULT_DATA} is absent): retraining learns from corrections alone"
+    texts, labels = training_rows(DEFAULT_DATA)
+    boto3.client("s3").put_object(Bucket=bucket, Key=BASE_DATA_KEY, Body=training_csv(texts, labels).encode())
+    return f"s3://{bucket}/{BASE_DATA_KEY} ({len(texts)} rows)"
+
+
 def import_app():
     """Imports app.py afresh: PynamoDB models read table names and the endpoint at import time, and
     infra.resources imported them before the environment was complete."""
@@ -177,6 +193,7 @@ def endpoints(stack, api_url: str, moto_url: str, state_dir: Path, outbox: Path,
         "tables": {a["Ref"]: a["Arn"] for a in stack.of_type("AWS::DynamoDB::Table").values()},
         "topics": {a["TopicName"]: a["Ref"] for a in stack.of_type("AWS::SNS::Topic").values()},
         "mail_bucket": stack.environment["MAIL_BUCKET"],
+        "model_bucket": stack.environment["MODEL_BUCKET"],
         "twilio_webhook": f"{api_url}/sms/twilio",
         "environment": stack.environment,
         "outbox_file": str(outbox / "customer-messages.jsonl"),
@@ -194,6 +211,7 @@ def banner(info: dict, seconds: float, retry_delay: int) -> str:
         f"  moto (AWS APIs)      {info['moto_url']}",
         f"  acknowledgements     {info['outbox_file']}",
         f"  manager alerts       {info['alerts_file']}",
+        f"  model base data      {info['model_base_data']}: make retrain, make rollback",
         f"  failed queue records are retried after {retry_delay} s (then the DLQ, as in AWS)",
         f"  agent token          {info['agent_token']}",
         f"  manager token        {info['manager_token']}",
@@ -223,9 +241,11 @@ def main(argv: list[str] | None = None) -> int:
     check_sla_policy(args.sla_policy)
     stack = create_stack(moto_url, keys)
     env = {**aws, **stack.environment, "LOCAL_JWT_SECRET": keys["jwt_secret"], "TOKEN_SECRET": keys["token_secret"],
-           "OUTBOX_DIR": str(outbox), "PUBLIC_BASE_URL": api_url, "ROLLUPS_INLINE": "1", **chalice_stage_environment(),
+           "OUTBOX_DIR": str(outbox), "PUBLIC_BASE_URL": api_url, "ROLLUPS_INLINE": "1", "MODEL_REFRESH_SECONDS": "10",
+           **chalice_stage_environment(),
            **({"SLA_POLICY_FILE": str(Path(args.sla_policy).resolve())} if args.sla_policy else {})}
     use_environment(env)
+    base_data = seed_model_registry(env["MODEL_BUCKET"])
 
     chalice = start_chalice(api_port)
     stop_runner = threading.Event()
@@ -234,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         runner = start_runner(stack, env, outbox / "alerts.jsonl", args.retry_delay, stop_runner)
         wait_for_http(f"{api_url}/", chalice)
-        info = endpoints(stack, api_url, moto_url, state_dir, outbox, outbox / "alerts.jsonl")
+        info = {**endpoints(stack, api_url, moto_url, state_dir, outbox, outbox / "alerts.jsonl"),
+                "model_base_data": base_data}
         endpoints_file.write_text(json.dumps(info, indent=2))
         print(banner(info, time.monotonic() - started, args.retry_delay), flush=True)
         if args.demo:

@@ -42,6 +42,7 @@ SLA_TIMER_FUNCTION = "SlaTimerWorker"
 SLA_SWEEPER_FUNCTION = "SlaSweeper"
 ROLLUP_FUNCTION = "KpiRollups"
 EARLY_WARNING_FUNCTION = "EarlyWarning"
+RETRAIN_FUNCTION = "RetrainCategoryModel"  # not Chalice's: a container image with scikit-learn (functions/retrain)
 REST_API = "RestAPI"
 API_STAGE = "api"
 
@@ -52,6 +53,7 @@ SMS_INBOUND_TOPIC_NAME = "complaints-sms-inbound"
 EMAIL_INBOUND_TOPIC_NAME = "complaints-email-inbound"
 CHALICE_TOPICS = {SMS_INBOUND_TOPIC_NAME: "SmsInboundTopic", EMAIL_INBOUND_TOPIC_NAME: "EmailInboundTopic"}
 INBOUND_MAIL_PREFIX = "inbound/"  # raw mail from the receipt rule; attachments go under attachments/
+MODEL_PREFIX = "category/"  # the model registry: versions, the pointer and the base data set (functions/retrain)
 
 Resource = dict[str, Any]
 Statement = dict[str, Any]
@@ -198,6 +200,18 @@ def resources() -> dict[str, Resource]:
             },
         },
         **_email_gateway(),
+        "ModelBucket": {  # the model registry: retrained versions and the pointer to the serving one
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "VersioningConfiguration": {"Status": "Enabled"},
+                "BucketEncryption": {"ServerSideEncryptionConfiguration": [
+                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+                "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                                   "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+            },
+        },
         "OpsAlarmTopic": {
             "Type": "AWS::SNS::Topic",
             "Properties": {"TopicName": _name("ops-alarms"), "KmsMasterKeyId": "alias/aws/sns"},
@@ -351,6 +365,7 @@ def function_environment() -> dict[str, Any]:
         "COMPLAINTS_STREAM_ARN": {"Fn::GetAtt": ["ComplaintsTable", "StreamArn"]},
         "ACTIONS_TABLE": {"Ref": "ImprovementActionsTable"},
         "MAIL_BUCKET": {"Ref": "MailBucket"},
+        "MODEL_BUCKET": {"Ref": "ModelBucket"},
         "SES_CONFIGURATION_SET": {"Ref": "MailConfigurationSet"},
         "TWILIO_AUTH_TOKEN_SECRET": {"Ref": "TwilioAuthTokenSecret"},
         "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
@@ -478,6 +493,7 @@ def function_policies() -> dict[str, list[Statement]]:
         ],
         INTAKE_WORKER_FUNCTION: [
             _allow(SQS_CONSUME, [_arn("IntakeQueue")]),
+            *_model_registry_statements(["s3:GetObject"]),  # the serving version of the category model
             _allow(DDB_READ, complaint_reads),
             _allow(DDB_TRANSACT_WRITE, _tables("ComplaintsTable", "EventsTable", "MessageIndexTable")),
             *_common_statements(),
@@ -509,6 +525,70 @@ def function_policies() -> dict[str, list[Statement]]:
             *_sms_keyword_statements(),
             _sms_publish(),
         ],
+    }
+
+
+def _model_registry_statements(object_actions: list[str]) -> list[Statement]:
+    """The model registry's objects; ListBucket lets S3 answer NoSuchKey (not AccessDenied) before the first
+    publication."""
+    return [_allow(object_actions, [_sub(f"${{ModelBucket.Arn}}/{MODEL_PREFIX}*")]),
+            _allow(["s3:ListBucket"], [_arn("ModelBucket")], Condition={"StringLike": {"s3:prefix": f"{MODEL_PREFIX}*"}})]
+
+
+def retrain_resources() -> dict[str, Resource]:
+    """The retraining function (functions/retrain), its role and its weekly schedule. Its image is built from
+    functions/retrain/Dockerfile and pushed to ECR; without the RetrainImageUri parameter none of it is created."""
+    condition = "HasRetrainImage"
+    statements = [
+        _allow(["dynamodb:Query"], [_sub("${EventsTable.Arn}/index/by_example")]),  # staff corrections
+        *_model_registry_statements(["s3:GetObject", "s3:PutObject"]),
+    ]
+    return {
+        role_id(RETRAIN_FUNCTION): {**_role("retrain", "lambda.amazonaws.com", statements, LAMBDA_MANAGED_POLICIES),
+                                    "Condition": condition},
+        RETRAIN_FUNCTION: {
+            "Type": "AWS::Lambda::Function",
+            "Condition": condition,
+            "Properties": {
+                "FunctionName": _name("retrain-category-model"),
+                "Description": "Retrains the category model on base data + staff corrections; publishes or rolls back",
+                "PackageType": "Image",
+                "Code": {"ImageUri": {"Ref": "RetrainImageUri"}},
+                "Role": _arn(role_id(RETRAIN_FUNCTION)),
+                "Timeout": 900,
+                "MemorySize": 3008,
+                "EphemeralStorage": {"Size": 2048},
+                "TracingConfig": {"Mode": "Active"},
+                "Environment": {"Variables": {
+                    "EVENTS_TABLE": {"Ref": "EventsTable"},
+                    "MODEL_BUCKET": {"Ref": "ModelBucket"},
+                    "TRAIN_JOBS": "1",  # no /dev/shm in Lambda: joblib cannot fork workers there
+                    "RETRAIN_MIN_NEW_CORRECTIONS": "10",
+                    "RETRAIN_MAX_DROP": "0.02",
+                    "POWERTOOLS_SERVICE_NAME": "retrain",
+                }},
+            },
+        },
+        "RetrainSchedule": {
+            "Type": "AWS::Events::Rule",
+            "Condition": condition,
+            "Properties": {
+                "Description": "Weekly retraining of the category model (skips when too few new corrections)",
+                "ScheduleExpression": "cron(0 3 ? * MON *)",
+                "Targets": [{"Id": "retrain", "Arn": _arn(RETRAIN_FUNCTION), "Input": '{"action": "retrain"}'}],
+            },
+        },
+        "RetrainSchedulePermission": {
+            "Type": "AWS::Lambda::Permission",
+            "Condition": condition,
+            "Properties": {"Action": "lambda:InvokeFunction", "FunctionName": {"Ref": RETRAIN_FUNCTION},
+                           "Principal": "events.amazonaws.com", "SourceArn": _arn("RetrainSchedule")},
+        },
+        f"{RETRAIN_FUNCTION}ErrorsAlarm": {
+            **_alarm(f"{RETRAIN_FUNCTION}Errors", "Retraining failed", "AWS/Lambda", "Errors",
+                     {"FunctionName": {"Ref": RETRAIN_FUNCTION}}, threshold=0, statistic="Sum", period=3600),
+            "Condition": condition,
+        },
     }
 
 
@@ -580,4 +660,5 @@ def deploy_resources() -> dict[str, Resource]:
         for function, statements in function_policies().items()
     }
     items.update(_alarms(resources()))
+    items.update(retrain_resources())
     return items

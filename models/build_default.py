@@ -1,6 +1,7 @@
 """Build the default category model that ships in models/artifacts/category/v1/.
 
     python -m models.build_default [--data-dir ../shared/data] [--out models/artifacts/category/v1]
+    python -m models.build_default --csv-out base.csv   # the same training set as CSV, for the retraining function
 
 The product's default taxonomy has no labelled data of its own, so the training set is derived in memory:
 - banking77 `train.csv` (real customer queries, CC-BY-4.0, PolyAI), each intent mapped to a category by
@@ -15,7 +16,7 @@ import argparse
 import json
 from pathlib import Path
 
-from models.train import describe_file, load_csv, train
+from models.data import describe_file, load_csv, training_csv
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -52,17 +53,25 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m models.build_default", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="folder holding banking77/train.csv")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--csv-out", type=Path, help="write the derived training set as CSV (text,label) and stop: "
+                                                     "the retraining function's base data set")
     args = parser.parse_args(argv)
     banking77 = args.data_dir / "banking77" / "train.csv"
     if not banking77.exists():
         raise SystemExit(f"{banking77} not found: pass --data-dir")
 
     texts, labels = training_rows(args.data_dir)
+    if args.csv_out:
+        args.csv_out.write_text(training_csv(texts, labels), encoding="utf-8")
+        print(json.dumps({"csv": str(args.csv_out), "rows": len(texts)}))
+        return 0
     sources = {
         "banking77": {**describe_file(banking77), "path": _relative(banking77), "licence": "CC-BY-4.0 (PolyAI)"},
         "mapping": {**describe_file(MAPPING), "path": _relative(MAPPING)},
         "seed_examples": {**describe_file(SEEDS), "path": _relative(SEEDS), "licence": "written by the team"},
     }
+    from models.train import train  # scikit-learn
+
     card = train(texts, labels, args.out, data={"derived_from": sources}, version=VERSION)
     cv = card["metrics"]["cross_validation"]
     print(json.dumps({"out": str(args.out), "version": card["version"], "rows": len(texts),

@@ -9,12 +9,10 @@ lean runtime format, and a scikit-learn copy (`sklearn_pipeline.joblib`) that on
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime
 import hashlib
 import json
 import platform
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -31,27 +29,10 @@ from sklearn.model_selection import StratifiedKFold
 
 from chalicelib.triage.features import FeatureConfig
 from chalicelib.triage.text_model import TextModel
+from models.data import describe_file, load_csv
 from models.pipeline import build_pipeline, decision_matrix, export_runtime
 
 SKLEARN_COPY = "sklearn_pipeline.joblib"
-
-
-def load_csv(path: str | Path, text_col: str = "text", label_col: str = "label") -> tuple[list[str], list[str]]:
-    """(texts, labels) of the rows whose text and label are both non-empty."""
-    csv.field_size_limit(sys.maxsize)
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = {text_col, label_col} - set(reader.fieldnames or ())
-        if missing:
-            raise SystemExit(f"{path}: no column(s) {sorted(missing)}; header is {reader.fieldnames}")
-        rows = [(row[text_col], row[label_col].strip()) for row in reader]
-    rows = [(text, label) for text, label in rows if text and text.strip() and label]
-    return [text for text, _ in rows], [label for _, label in rows]
-
-
-def describe_file(path: str | Path) -> dict:
-    data = Path(path).read_bytes()
-    return {"path": str(path), "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
 
 
 def fit_temperature(scores: np.ndarray, targets: np.ndarray) -> float:

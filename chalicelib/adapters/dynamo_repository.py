@@ -342,6 +342,7 @@ def _event_item(e: Event) -> EventModel:
         changes=e.changes or None,
         message=e.message,
         data=e.data or None,
+        example_for=(e.data or {}).get("example_for"),  # corrections join the by_example index
     )
 
 

@@ -8,6 +8,7 @@ complaints        reference                      -> one complaint
   by_status       status + created_at            -> staff lists filtered by status
   by_month        created_month + created_at     -> staff lists by date, newest first
 complaint_events  reference + seq                -> append-only history (seq == complaint version)
+  by_example      example_for + at               -> staff corrections, the labelled examples retraining reads (sparse)
 message_index     key                            -> channel message id (and later Message-IDs) -> reference
 sms_opt_outs      phone                          -> a number's SMS consent (STOP / START), E.164
 sms_keyword_log   phone + message_id             -> audit of every STOP / START / HELP a number sent
@@ -114,6 +115,9 @@ class EventModel(Model):
     changes = JSONAttribute(null=True)
     message = UnicodeAttribute(null=True)
     data = JSONAttribute(null=True)
+    example_for = UnicodeAttribute(null=True)  # "category" or "priority" on a correction, absent otherwise
+
+    by_example = _index("by_example", "example_for", "at")()
 
 
 class MessageIndexModel(Model):

@@ -189,6 +189,7 @@ def _event_data(complaint: Complaint, command: Command) -> dict[str, Any]:
     if command.action in ("change_category", "change_priority"):
         return {
             "labelled_example": True,
+            "example_for": command.action.removeprefix("change_"),
             "text": f"{complaint.subject}\n{complaint.description}",
             "predicted": {"category": complaint.category, "priority": complaint.priority},
         }

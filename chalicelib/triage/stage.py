@@ -1,14 +1,15 @@
 """The intake pipeline's triage stage: screening (invalid, spam, duplicate) and classification (category,
 priority with its signals, sentiment), composed from the pure modules of this package.
 
-The category model is loaded once per container from `model_dir` (a layer in AWS, models/artifacts locally);
-without one, the customer's chosen category is used and the complaint goes to the triage queue.
+The category model is loaded once per container and version: the version retraining published (model registry),
+else the one the build ships (a layer in AWS, models/artifacts locally). Without one, the customer's chosen category is used and the complaint goes to the triage queue.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Callable
 
 from ..domain.model import Complaint, IntakeMessage, OPEN_STATUSES
 from ..domain.stages import DEFAULT_CATEGORIES, Classification, Screening
@@ -30,17 +31,23 @@ class TriageSettings:
 
 
 class Triage:
-    def __init__(self, model_dir: str | Path | None = None, settings: TriageSettings = TriageSettings()):
-        self.model_dir = Path(model_dir) if model_dir else None
+    def __init__(self, model_dir: str | Path | Callable[[], Path | None] | None = None,
+                 settings: TriageSettings = TriageSettings()):
+        """`model_dir`: the model's directory, or a callable that says which directory serves now (the model
+        registry, which retraining updates)."""
+        self._locate = model_dir if callable(model_dir) else (lambda: Path(model_dir) if model_dir else None)
         self.settings = settings
-        self._model = None
+        self._model, self._model_dir = None, None
 
     @property
     def model(self):
-        if self._model is None and self.model_dir is not None and (self.model_dir / "manifest.json").exists():
-            from .text_model import TextModel
+        directory = self._locate()
+        if directory != self._model_dir:
+            self._model_dir, self._model = directory, None
+            if directory is not None and (directory / "manifest.json").exists():
+                from .text_model import TextModel
 
-            self._model = TextModel.load(self.model_dir)
+                self._model = TextModel.load(directory)
         return self._model
 
     def assess(self, message: IntakeMessage, recent: list[Complaint], now: datetime) -> tuple[Screening, Classification]:

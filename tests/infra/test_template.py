@@ -16,6 +16,7 @@ from infra.resources import (
     MAX_RECEIVE_COUNT,
     SMS_INBOUND_FUNCTION,
     SMS_STATEMENT_SID,
+    RETRAIN_FUNCTION,
     STAFF_ROLES,
     function_environment,
 )
@@ -169,7 +170,8 @@ def test_alarms_notify_ops(template):
     dlqs = {lid: q for lid, q in of_type(template, "AWS::SQS::Queue").items() if lid.endswith("DeadLetterQueue")}
     assert sorted(map(json.dumps, watched_queues)) == sorted(json.dumps(q["Properties"]["QueueName"]) for q in dlqs.values())
     lambda_errors = [a for a in alarms.values() if a["Properties"]["MetricName"] == "Errors"]
-    assert sorted(a["Properties"]["Dimensions"][0]["Value"]["Ref"] for a in lambda_errors) == sorted(FUNCTIONS)
+    assert sorted(a["Properties"]["Dimensions"][0]["Value"]["Ref"] for a in lambda_errors) == sorted(
+        FUNCTIONS + (RETRAIN_FUNCTION,))
     metrics = {a["Properties"]["MetricName"] for a in alarms.values()}
     assert {"ApproximateAgeOfOldestMessage", "5XXError"} <= metrics
 
@@ -234,3 +236,36 @@ def test_the_category_model_reaches_the_intake_worker_as_a_layer(template):
     assert layer["Type"] == "AWS::Serverless::LayerVersion" and layer["Properties"]["ContentUri"] == "./model-layer"
     assert template["Resources"][INTAKE_WORKER_FUNCTION]["Properties"]["Layers"] == [{"Ref": "CategoryModelLayer"}]
     assert "Layers" not in template["Resources"][API_FUNCTION]["Properties"]  # the API never loads the model
+
+
+def test_retraining_is_an_image_function_with_a_weekly_schedule_when_its_image_is_given(template):
+    resources = template["Resources"]
+    function = resources[RETRAIN_FUNCTION]
+    assert function["Condition"] == "HasRetrainImage" and template["Parameters"]["RetrainImageUri"]["Default"] == ""
+    properties = function["Properties"]
+    assert properties["PackageType"] == "Image" and properties["Code"] == {"ImageUri": {"Ref": "RetrainImageUri"}}
+    assert properties["Timeout"] == 900 and properties["Environment"]["Variables"]["TRAIN_JOBS"] == "1"
+    rule = resources["RetrainSchedule"]["Properties"]
+    assert rule["ScheduleExpression"].startswith("cron(") and rule["Targets"][0]["Arn"] == {
+        "Fn::GetAtt": [RETRAIN_FUNCTION, "Arn"]}
+    assert resources["RetrainSchedulePermission"]["Properties"]["Principal"] == "events.amazonaws.com"
+    conditioned = [lid for lid, r in resources.items() if r.get("Condition") == "HasRetrainImage"]
+    assert sorted(conditioned) == sorted([RETRAIN_FUNCTION, f"{RETRAIN_FUNCTION}Role", "RetrainSchedule",
+                                          "RetrainSchedulePermission", f"{RETRAIN_FUNCTION}ErrorsAlarm"])
+
+
+def test_retraining_reads_corrections_by_index_and_writes_only_the_registry(template):
+    granted = {action: as_list(s["Resource"]) for s in statements(template["Resources"][f"{RETRAIN_FUNCTION}Role"])
+               for action in as_list(s["Action"])}
+    assert granted["dynamodb:Query"] == [{"Fn::Sub": "${EventsTable.Arn}/index/by_example"}]
+    assert granted["s3:PutObject"] == [{"Fn::Sub": "${ModelBucket.Arn}/category/*"}]
+    assert not {a for a in granted if a.startswith("dynamodb:")} - {"dynamodb:Query"}
+    worker = {action for s in statements(template["Resources"][f"{INTAKE_WORKER_FUNCTION}Role"])
+              if "ModelBucket" in json.dumps(s["Resource"]) for action in as_list(s["Action"])}
+    assert worker == {"s3:GetObject", "s3:ListBucket"}  # the intake worker reads the registry, never writes it
+
+
+def test_the_events_table_indexes_corrections_for_retraining(template):
+    indexes = template["Resources"]["EventsTable"]["Properties"]["GlobalSecondaryIndexes"]
+    assert [(i["IndexName"], [k["AttributeName"] for k in i["KeySchema"]]) for i in indexes] == [
+        ("by_example", ["example_for", "at"])]

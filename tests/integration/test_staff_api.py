@@ -212,6 +212,7 @@ def test_change_category_records_a_labelled_example(client, aws):
     assert "skill 'billing'" in event["data"].pop("assignment")["reason"]
     assert event["data"] == {
         "labelled_example": True,
+        "example_for": "category",
         "text": f"{COMPLAINT['subject']}\n{COMPLAINT['description']}",
         "predicted": {"category": "delivery", "priority": "P3"},
     }

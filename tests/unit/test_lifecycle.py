@@ -191,7 +191,7 @@ def test_corrections_are_kept_as_labelled_examples(command, predicted_change):
     changed, event = apply(complaint, command, AGENT, NOW)
     name, old, new = predicted_change
 
-    assert event.data["labelled_example"] is True
+    assert event.data["labelled_example"] is True and event.data["example_for"] == name
     assert event.data["text"] == f"{complaint.subject}\n{complaint.description}"
     assert event.data["predicted"] == {"category": "delivery", "priority": "P3"}
     assert event.changes[name] == {"old": old, "new": new}

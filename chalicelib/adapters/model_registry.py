@@ -1,0 +1,134 @@
+"""Published versions of the category model in S3, and the pointer that says which one serves.
+
+    s3://MODEL_BUCKET/category/v2/manifest.json, keys.u32, rows.u32, model_card.json, MODEL_CARD.md
+    s3://MODEL_BUCKET/category/current.json   {"active": "v2", "published": ["v2"], "builtin": "v1", ...}
+
+The build ships one version with the Lambda (the layer, "builtin"); retraining publishes the next ones here.
+`active` null means the builtin version serves. Rolling back is one write of the pointer: `active` becomes the
+version published before it, or the builtin one. The files of a version are uploaded before the pointer names it,
+so a reader never sees a half-published version; `TextModel.load` also checks every file's SHA-256.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+ARTIFACT_FILES = ("manifest.json", "keys.u32", "rows.u32", "model_card.json", "MODEL_CARD.md")
+
+logger = logging.getLogger(__name__)
+
+
+def version_number(version: str | None) -> int:
+    """"v12" -> 12; anything else -> 0."""
+    return int(version[1:]) if version and version[:1] == "v" and version[1:].isdigit() else 0
+
+
+class S3ModelRegistry:
+    def __init__(self, bucket: str, name: str = "category", client: Any = None):
+        if client is None:
+            import boto3
+
+            client = boto3.client("s3")
+        self.bucket, self.name, self.s3 = bucket, name, client
+
+    @property
+    def pointer_key(self) -> str:
+        return f"{self.name}/current.json"
+
+    def pointer(self) -> dict:
+        """The pointer, or {} before the first publication."""
+        try:
+            body = self.s3.get_object(Bucket=self.bucket, Key=self.pointer_key)["Body"].read()
+        except self.s3.exceptions.NoSuchKey:
+            return {}
+        return json.loads(body)
+
+    def _write_pointer(self, pointer: dict) -> dict:
+        pointer = {**pointer, "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        self.s3.put_object(Bucket=self.bucket, Key=self.pointer_key, Body=json.dumps(pointer, indent=1).encode(),
+                           ContentType="application/json")
+        return pointer
+
+    def next_version(self, builtin: str | None) -> str:
+        pointer = self.pointer()
+        numbers = [version_number(v) for v in pointer.get("published", [])] + [version_number(builtin)]
+        return f"v{max(numbers) + 1}"
+
+    def publish(self, directory: Path, version: str, builtin: str | None, **facts: Any) -> dict:
+        """Uploads the artifact files, then makes `version` the active one. Returns the new pointer."""
+        for filename in ARTIFACT_FILES:
+            path = directory / filename
+            if path.exists():
+                self.s3.put_object(Bucket=self.bucket, Key=f"{self.name}/{version}/{filename}", Body=path.read_bytes())
+        pointer = self.pointer()
+        published = [v for v in pointer.get("published", []) if v != version] + [version]
+        return self._write_pointer({**pointer, "active": version, "published": published, "builtin": builtin,
+                                    **facts})
+
+    def note(self, **facts: Any) -> dict:
+        """Records facts (e.g. a rejected run) without changing which version serves."""
+        return self._write_pointer({**self.pointer(), **facts})
+
+    def rollback(self) -> dict:
+        """Serves the version published before the active one (the builtin one before the first)."""
+        pointer = self.pointer()
+        published, active = pointer.get("published", []), pointer.get("active")
+        if not active:
+            raise ValueError("nothing to roll back: the builtin version is serving")
+        earlier = published[: published.index(active)] if active in published else []
+        return self._write_pointer({**pointer, "active": earlier[-1] if earlier else None, "rolled_back_from": active})
+
+    def activate(self, version: str | None) -> dict:
+        """Serves a published version again (or None: the builtin one)."""
+        pointer = self.pointer()
+        if version is not None and version not in pointer.get("published", []):
+            raise ValueError(f"{version} was never published; published: {pointer.get('published', [])}")
+        return self._write_pointer({**pointer, "active": version})
+
+    def download(self, version: str, root: Path) -> Path:
+        """The version's files under root/<name>/<version>/, fetched once per container."""
+        directory = root / self.name / version
+        if not (directory / "manifest.json").exists():
+            staging = directory.with_name(f".{version}.partial")
+            staging.mkdir(parents=True, exist_ok=True)
+            for filename in ARTIFACT_FILES:
+                try:
+                    body = self.s3.get_object(Bucket=self.bucket, Key=f"{self.name}/{version}/{filename}")["Body"]
+                except self.s3.exceptions.NoSuchKey:
+                    continue  # the model card is optional
+                (staging / filename).write_bytes(body.read())
+            staging.rename(directory)
+        return directory
+
+    def read_card(self, version: str) -> dict:
+        body = self.s3.get_object(Bucket=self.bucket, Key=f"{self.name}/{version}/model_card.json")["Body"].read()
+        return json.loads(body)
+
+
+class ServingModel:
+    """Which model directory serves now: the pointer's active version, downloaded to `cache_root`, else the
+    builtin directory. The pointer is read at most every `refresh_seconds`; if S3 fails, the last good answer
+    stays, so intake never stops for the registry."""
+
+    def __init__(self, registry: S3ModelRegistry, builtin_dir: str | Path | None, cache_root: str | Path = "/tmp/models",
+                 refresh_seconds: float = 300.0, monotonic: Callable[[], float] = time.monotonic):
+        self.registry, self.cache_root = registry, Path(cache_root)
+        self.builtin_dir = Path(builtin_dir) if builtin_dir else None
+        self.refresh_seconds, self.monotonic = refresh_seconds, monotonic
+        self._checked_at: float | None = None
+        self._current = self.builtin_dir
+
+    def __call__(self) -> Path | None:
+        now = self.monotonic()
+        if self._checked_at is None or now - self._checked_at >= self.refresh_seconds:
+            self._checked_at = now
+            try:
+                active = self.registry.pointer().get("active")
+                self._current = self.registry.download(active, self.cache_root) if active else self.builtin_dir
+            except Exception:  # noqa: BLE001 - a registry outage must not stop intake
+                logger.warning("model registry unavailable; keeping %s", self._current, exc_info=True)
+        return self._current

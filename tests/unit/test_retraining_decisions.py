@@ -1,0 +1,95 @@
+"""The retraining decisions (functions/retrain/retraining.py) and which model version serves (ServingModel)."""
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from chalicelib.adapters.model_registry import ServingModel, version_number
+from functions.retrain.retraining import RetrainSettings, gate, should_train, training_set
+
+
+@dataclass
+class Correction:
+    text: str
+    label: str
+
+
+def card(macro_f1: float | None, parity: float = 1.0) -> dict:
+    cv = {"macro_f1_mean": macro_f1, "accuracy_mean": 0.9} if macro_f1 is not None else None
+    return {"metrics": {"cross_validation": cv, "runtime_parity_on_training_rows": parity}}
+
+
+def test_training_set_adds_new_texts_and_relabels_known_ones():
+    texts, labels, counts = training_set(
+        ["Parcel late", "Charged twice"], ["delivery", "billing"],
+        [Correction("  charged   TWICE ", "policy"), Correction("Rude agent", "service_attitude"),
+         Correction("Parcel late", "delivery")],
+    )
+    assert texts == ["Parcel late", "Charged twice", "Rude agent"]
+    assert labels == ["delivery", "policy", "service_attitude"]
+    assert counts == {"base_rows": 2, "corrections_added": 1, "base_rows_relabelled": 1, "rows": 3}
+
+
+def test_training_set_keeps_one_row_per_text_among_corrections():
+    texts, labels, _ = training_set([], [], [Correction("Rude agent", "general"), Correction("rude agent", "service_attitude")])
+    assert texts == ["Rude agent"] and labels == ["service_attitude"]
+
+
+@pytest.mark.parametrize("total, last, force, expected", [
+    (12, 0, False, True), (12, 5, False, False), (15, 5, False, True), (5, 5, True, True), (0, 0, False, False)])
+def test_training_waits_for_enough_new_corrections(total, last, force, expected):
+    decision = should_train(total, last, RetrainSettings(min_new_corrections=10), force)
+    assert decision.publish is expected
+    assert f"{total - last} new corrections" in decision.reason
+
+
+@pytest.mark.parametrize("candidate, serving, expected", [
+    (0.90, 0.91, True),  # within max_drop
+    (0.88, 0.91, False),  # worse by more than max_drop
+    (0.95, 0.91, True),
+    (0.70, None, True),  # nothing to compare with (no card): the first model
+])
+def test_the_gate_compares_cross_validated_macro_f1(candidate, serving, expected):
+    decision = gate(card(candidate), card(serving) if serving is not None else None, RetrainSettings(max_drop=0.02))
+    assert decision.publish is expected
+    assert f"{candidate:.4f}" in decision.reason
+
+
+def test_the_gate_refuses_a_candidate_without_cross_validation_or_parity():
+    assert not gate(card(None), card(0.5), RetrainSettings()).publish
+    refused = gate(card(0.99, parity=0.99), card(0.5), RetrainSettings())
+    assert not refused.publish and "parity" in refused.reason
+
+
+def test_version_numbers():
+    assert [version_number(v) for v in ("v1", "v12", "builtin", None, "v")] == [1, 12, 0, 0, 0]
+
+
+class FakeRegistry:
+    def __init__(self):
+        self.active, self.fail, self.reads = None, False, 0
+
+    def pointer(self):
+        self.reads += 1
+        if self.fail:
+            raise ConnectionError("S3 is down")
+        return {"active": self.active} if self.active else {}
+
+    def download(self, version, root):
+        return root / "category" / version
+
+
+def test_serving_model_reads_the_pointer_at_most_every_refresh_and_survives_outages(tmp_path):
+    registry, clock = FakeRegistry(), [0.0]
+    serving = ServingModel(registry, Path("/builtin/v1"), cache_root=tmp_path, refresh_seconds=300,
+                           monotonic=lambda: clock[0])
+    assert serving() == Path("/builtin/v1")
+    registry.active = "v2"
+    clock[0] = 299.0
+    assert serving() == Path("/builtin/v1") and registry.reads == 1  # not yet due
+    clock[0] = 300.0
+    assert serving() == tmp_path / "category" / "v2"
+    registry.fail, clock[0] = True, 600.0
+    assert serving() == tmp_path / "category" / "v2"  # the last good answer
+    registry.fail, registry.active, clock[0] = False, None, 900.0
+    assert serving() == Path("/builtin/v1")  # rolled back

@@ -46,6 +46,8 @@ TRANSITIONS: dict[str, Rule] = {
     "customer_message": Rule(_OPEN | {S.RESOLVED}, None, Visibility.PUBLIC),
     # A complaint linked as a duplicate becomes a complaint of its own (its SLA starts now).
     "unlink_duplicate": Rule(frozenset({S.DUPLICATE}), S.NEW, Visibility.INTERNAL),
+    # Staff review of a complaint screening set aside (spam or invalid): it was a real one after all.
+    "release": Rule(frozenset({S.SPAM, S.INVALID}), S.NEW, Visibility.INTERNAL),
     # A duplicate's text, appended to the original it repeats.
     "duplicate_received": Rule(_OPEN, None, Visibility.PUBLIC),
 }
@@ -150,6 +152,8 @@ def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: date
         return {"priority": command.priority, "needs_triage": False}
     if action == "unlink_duplicate":
         return {"duplicate_of": None}
+    if action == "release":
+        return {"screening_outcome": "accepted", "screening_reason": None}
     if action == "duplicate_received":
         _require(command.message, "message", "a duplicate needs its text")
         return {}
@@ -186,12 +190,14 @@ def _event_data(complaint: Complaint, command: Command) -> dict[str, Any]:
     if command.action == "resolve" and (command.sub_cause or command.five_whys):
         return {k: v for k, v in (("sub_cause", command.sub_cause),
                                   ("five_whys", list(command.five_whys or ()) or None)) if v}
-    if command.action in ("change_category", "change_priority"):
+    if command.action in ("change_category", "change_priority", "release"):
         return {
             "labelled_example": True,
-            "example_for": command.action.removeprefix("change_"),
+            "example_for": "screening_outcome" if command.action == "release" else command.action.removeprefix("change_"),
             "text": f"{complaint.subject}\n{complaint.description}",
-            "predicted": {"category": complaint.category, "priority": complaint.priority},
+            "predicted": {"category": complaint.category, "priority": complaint.priority,
+                          **({"screening_outcome": complaint.screening_outcome,
+                              "screening_reason": complaint.screening_reason} if command.action == "release" else {})},
         }
     return {}
 

@@ -274,8 +274,9 @@ class ComplaintService:
 
 
     def _rerouted(self, changed: Complaint, event: Event, command: Command) -> tuple[Complaint, Event]:
-        """A category correction, or an unlinked duplicate, is routed again; the event says where and why."""
-        if self.router is None or command.action not in ("change_category", "unlink_duplicate"):
+        """A category correction, an unlinked duplicate or a released complaint is routed again; the event says
+        where and why."""
+        if self.router is None or command.action not in ("change_category", "unlink_duplicate", "release"):
             return changed, event
         routing = self.router.route(changed)
         if command.action == "change_category" and routing.team == changed.team:

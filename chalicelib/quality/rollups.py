@@ -14,8 +14,9 @@ category and agent the complaint has then. Buckets are never revised afterwards,
 
 Counters (names are the storage attribute names):
     received             complaints created, whatever their screening outcome
-    volume               accepted complaints (+1 when a duplicate is unlinked into a complaint of its own)
-    screened_out         created as invalid or spam
+    volume               accepted complaints (+1 when a duplicate is unlinked into a complaint of its own, or a
+                         screened-out one is released)
+    screened_out         created as invalid or spam; screened_released: later released by staff (false positives)
     duplicates           created as a duplicate; duplicates_unlinked: later unlinked by staff
     negative_sentiment   accepted complaints whose classifier sentiment is <= NEGATIVE_SENTIMENT
     opened / closed      entered / left an open status (new, acknowledged, in progress, waiting on customer):
@@ -69,6 +70,7 @@ SURVEY_SENT, SURVEY_ANSWERED = "survey_sent", "survey_answered"
 
 RECEIVED, VOLUME, SCREENED_OUT = "received", "volume", "screened_out"
 DUPLICATES, DUPLICATES_UNLINKED, NEGATIVE = "duplicates", "duplicates_unlinked", "negative_sentiment"
+SCREENED_RELEASED = "screened_released"
 OPENED, CLOSED, REOPENED = "opened", "closed", "reopened"
 FRT, RES = "frt", "res"  # prefixes of the first-response and resolution duration counters
 RESOLVED_FIRST, FCR = "resolved_first", "fcr"
@@ -160,6 +162,9 @@ def counter_deltas(
     _count_status_change(event, deltas)
     if event.type == "unlink_duplicate":
         deltas[DUPLICATES_UNLINKED] += 1
+        deltas[VOLUME] += 1
+    if event.type == "release":
+        deltas[SCREENED_RELEASED] += 1
         deltas[VOLUME] += 1
     responded = _newly_set(event, "first_response_at")
     if responded:
@@ -462,7 +467,7 @@ def kpis(
         buckets=count,
         received=received,
         volume=volume,
-        screened_out=c[SCREENED_OUT],
+        screened_out=c[SCREENED_OUT] - c[SCREENED_RELEASED],
         duplicates=duplicates,
         duplicate_rate=_ratio(duplicates, received),
         negative_sentiment=c[NEGATIVE],

@@ -78,6 +78,7 @@ ACTIONS: dict[str, tuple[str, type[BaseModel], str]] = {
     "close": ("close", s.AcknowledgeBody, "agent"),
     "reopen": ("reopen", s.ReopenBody, "manager"),
     "unlink_duplicate": ("unlink", s.OptionalMessageBody, "agent"),
+    "release": ("release", s.OptionalMessageBody, "agent"),
 }
 
 

@@ -25,6 +25,7 @@ COMMANDS = {
     "reopen": Command("reopen", message="Customer says the refund never arrived."),
     "customer_message": Command("customer_message", message="Any news? It has been a week."),
     "unlink_duplicate": Command("unlink_duplicate", message="Different order: not a duplicate."),
+    "release": Command("release", message="A real complaint with a link in it."),
     "duplicate_received": Command("duplicate_received", message="Same problem again, order 4411."),
 }
 PAIRS = [(status, action) for status in Status for action in TRANSITIONS]
@@ -224,9 +225,9 @@ def test_closed_is_terminal():
                 apply(closed, command, AGENT, NOW)
 
 
-def test_invalid_and_spam_only_take_notes():
+def test_invalid_and_spam_only_take_notes_until_released():
     for status in (Status.INVALID, Status.SPAM):
-        assert allowed_actions(status) == ["note"]
+        assert allowed_actions(status) == ["note", "release"]
 
 
 def test_staff_are_never_offered_the_customers_own_action():

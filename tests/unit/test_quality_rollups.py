@@ -276,6 +276,14 @@ def test_unlinked_duplicate_becomes_volume_and_backlog():
     assert (report.duplicates, report.volume, report.backlog, report.duplicate_rate) == (0, 1, 1, 0.0)
 
 
+def test_released_spam_becomes_volume_and_leaves_the_screened_out_count():
+    s = Script()
+    s.receive("S", mon(9), Channel.WEB, "billing", "t", "alice", outcome="spam")
+    s.do("S", mon(10), "release", "A real complaint.")
+    report = kpis(s.week())
+    assert (report.screened_out, report.volume, report.backlog) == (0, 1, 1)
+
+
 def test_metrics_by_name_and_mixed_buckets_refused(script):
     report = kpis(script.week())
     assert metric(report, "first_response_mean_hours") == (pytest.approx(8400 / 3600), 3)

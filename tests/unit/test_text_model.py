@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ import sys
 import joblib
 import pytest
 
-from chalicelib.triage.features import FeatureConfig, extract, tokenize
+from chalicelib.triage.features import FeatureConfig, extract, sublinear_weight, tokenize
 from chalicelib.triage.text_model import MAX_COUNT_PER_SUM, TextModel
 from models.evaluate import evaluate
 from models.train import SKLEARN_COPY, load_csv, train
@@ -84,7 +85,20 @@ def test_chinese_and_mixed_text_get_character_ngrams():
     assert extract("", config) == ({}, {})
 
 
+def test_sublinear_weights_damp_repetition_and_keep_the_same_keys():
+    raw, sublinear = FeatureConfig(), FeatureConfig(tf="sublinear")
+    text = "refund refund refund refund please"
+    for raw_block, weighted in zip(extract(text, raw), extract(text, sublinear)):
+        assert raw_block.keys() == weighted.keys()
+        for key, count in raw_block.items():
+            assert weighted[key] == round(16 * (1 + math.log(count)))
+    assert sublinear_weight(1) == 16 and sublinear_weight(4) == 38 and sublinear_weight(5000) == 152
+    assert FeatureConfig.from_dict(raw.to_dict()).tf == "raw"  # manifests written before the option stay raw
+
+
 def test_feature_config_rejects_bad_values():
+    with pytest.raises(ValueError):
+        FeatureConfig(tf="log")
     with pytest.raises(ValueError):
         FeatureConfig(buckets=1000)
     with pytest.raises(ValueError):

@@ -19,7 +19,10 @@ from models.evaluate import measure_latency_ms, measure_load_ms, percentile
 from models.train import load_csv
 from tests.conftest import SHARED_DATA
 
-P50_BUDGET_MS, LONG_TEXT_P50_GUARD_MS, LOAD_BUDGET_MS, SIZE_BUDGET = 1.0, 2.0, 150.0, 20 * 1024 * 1024
+P50_BUDGET_MS, LOAD_BUDGET_MS, SIZE_BUDGET = 1.0, 150.0, 20 * 1024 * 1024
+# Narratives (about 10x the characters of a query) may cost at most this many queries: a ratio measured in one run,
+# because the absolute time of a 700-character text moves 2x with the machine's load (1.0-1.9 ms on one day).
+LONG_TEXT_P50_RATIO_GUARD = 15.0
 LONG_TEXTS = "CFPB narratives"
 
 
@@ -58,4 +61,7 @@ def test_shipped_model_meets_the_serving_budgets():
     assert size <= 5 * 1024 * 1024, "the shipped artifact should stay small in the repository"
     assert load_ms <= LOAD_BUDGET_MS
     assert all(p50 <= P50_BUDGET_MS for name, p50 in p50s.items() if name != LONG_TEXTS), p50s
-    assert p50s.get(LONG_TEXTS, 0.0) <= LONG_TEXT_P50_GUARD_MS, p50s
+    if LONG_TEXTS in p50s and "banking77 queries" in p50s:
+        ratio = p50s[LONG_TEXTS] / p50s["banking77 queries"]
+        print(f"  a narrative costs {ratio:.1f} queries (guard {LONG_TEXT_P50_RATIO_GUARD:.0f})")
+        assert ratio <= LONG_TEXT_P50_RATIO_GUARD, p50s

@@ -1,0 +1,61 @@
+"""Retraining in the local stack, the way the README runs it: a staff correction, `python -m functions.retrain
+--local-stack DIR retrain`, the intake worker serving the new version, and a one-step rollback."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from infra.stack_process import ROOT, running_stack, submit, wait_for_acknowledgement
+from tests.conftest import SHARED_DATA
+
+REFRESH_SECONDS = 10  # MODEL_REFRESH_SECONDS in the local stack
+
+
+def classified_by(api: str, token: str, index: int) -> tuple[str, str]:
+    """(category, model version) of a fresh complaint about loyalty points."""
+    accepted = submit(api, email=f"points{index}@example.com", subject=f"Reward points {index}",
+                      description=f"My loyalty reward points expired overnight, case {index}, and nobody warned me")
+    wait_for_acknowledgement(accepted["status_url"])
+    complaint = requests.get(f"{api}/staff/complaints/{accepted['reference']}",
+                             headers={"Authorization": f"Bearer {token}"}, timeout=5).json()["complaint"]
+    return complaint["category"], complaint["classification"]["model"]
+
+
+def model_action(stack, *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "functions.retrain", "--local-stack", str(stack.state_dir), *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.xdist_group("local-stack")
+@pytest.mark.skipif(not (SHARED_DATA / "banking77" / "train.csv").exists(), reason="the base data set needs ../shared/data")
+def test_a_correction_retrains_the_served_model_and_rollback_restores_the_shipped_one(tmp_path):
+    with running_stack(tmp_path / "local") as stack:
+        api, token = stack.endpoints["api_url"], stack.endpoints["agent_token"]
+        agent = {"Authorization": f"Bearer {token}"}
+        category, model = classified_by(api, token, 0)
+        assert model == "category-v1" and category != "policy"
+
+        first = requests.get(f"{api}/staff/complaints", headers=agent, timeout=5).json()["items"][0]["reference"]
+        corrected = requests.post(f"{api}/staff/complaints/{first}/category", json={"category": "policy"},
+                                  headers=agent, timeout=5)
+        assert corrected.status_code == 200, corrected.text
+
+        started = time.monotonic()
+        published = model_action(stack, "retrain", "--force")
+        retrain_seconds = time.monotonic() - started
+        assert '"outcome": "published"' in published and '"active": "v2"' in published, published
+        assert '"corrections_added": 1' in published and '"base_rows": 10063' in published
+
+        time.sleep(REFRESH_SECONDS)
+        assert classified_by(api, token, 1)[1] == "category-v2"
+
+        assert '"rolled_back_from": "v2"' in model_action(stack, "rollback")
+        time.sleep(REFRESH_SECONDS)
+        assert classified_by(api, token, 2)[1] == "category-v1"
+    print(f"\nretraining on 10,064 rows (5-fold CV, fit, export, publish) took {retrain_seconds:.1f} s")

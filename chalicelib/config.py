@@ -22,6 +22,9 @@ class Settings:
     model_dir: str = ""  # the build's category model: the layer's /opt/model/category/vN in AWS
     model_bucket: str = ""  # the model registry (retrained versions); empty: the build's model only
     model_refresh_seconds: float = 300.0
+    triage_confidence_threshold: float = 0.5  # below it the complaint goes to the needs_triage queue
+    duplicate_window_days: float = 14.0  # how far back a complaint may be a duplicate of the same customer's
+    duplicate_similarity: float = 0.7  # estimated Jaccard of shingles that makes a near-duplicate
     rollups_inline: bool = False  # the local stack has no DynamoDB stream: the repository feeds the rollups
     sla_policy_file: str = ""  # the SLA and routing policy (TOML); empty: chalicelib/sla/default_policy.toml
     scheduler_group: str = ""
@@ -61,6 +64,9 @@ class Settings:
             model_dir=env("MODEL_DIR", _default_model_dir()),
             model_bucket=env("MODEL_BUCKET", ""),
             model_refresh_seconds=float(env("MODEL_REFRESH_SECONDS", "300")),
+            triage_confidence_threshold=float(env("TRIAGE_CONFIDENCE_THRESHOLD", "0.5")),
+            duplicate_window_days=float(env("DUPLICATE_WINDOW_DAYS", "14")),
+            duplicate_similarity=float(env("DUPLICATE_SIMILARITY", "0.7")),
             rollups_inline=env("ROLLUPS_INLINE", "") == "1",
             alerts_topic_arn=env("ALERTS_TOPIC_ARN", ""),
             ses_configuration_set=env("SES_CONFIGURATION_SET", ""),

@@ -122,14 +122,24 @@ def _serving_model():
                         refresh_seconds=config.model_refresh_seconds)
 
 
+def _triage():
+    from .triage.stage import Triage, TriageSettings
+
+    config = settings()
+    return Triage(_serving_model(), TriageSettings(
+        confidence_threshold=config.triage_confidence_threshold,
+        duplicate_window=timedelta(days=config.duplicate_window_days),
+        similarity_threshold=config.duplicate_similarity,
+    ))
+
+
 def _pipeline():
     from .domain.service import IntakePipeline
-    from .triage.stage import Triage
 
     return IntakePipeline(
         repository=services.repository,
         notifier=services.notifier,
-        triage=Triage(_serving_model()),
+        triage=_triage(),
         sla=services.sla_keeper,
         router=services.router,
         clock=services.clock,

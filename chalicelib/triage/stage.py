@@ -29,6 +29,14 @@ class TriageSettings:
     similarity_threshold: float = DEFAULT_THRESHOLD  # estimated Jaccard of word/character shingles
     categories: tuple[str, ...] = DEFAULT_CATEGORIES
 
+    def __post_init__(self):
+        if not 0.0 <= self.confidence_threshold <= 1.0:
+            raise ValueError(f"confidence_threshold must be within [0, 1], not {self.confidence_threshold}")
+        if self.duplicate_window <= timedelta(0):
+            raise ValueError(f"duplicate_window must be positive, not {self.duplicate_window}")
+        if not 0.0 < self.similarity_threshold <= 1.0:
+            raise ValueError(f"similarity_threshold must be within (0, 1], not {self.similarity_threshold}")
+
 
 class Triage:
     def __init__(self, model_dir: str | Path | Callable[[], Path | None] | None = None,

@@ -151,3 +151,38 @@ def test_a_correction_takes_the_complaint_out_of_the_triage_queue(repo, notifier
         reference, Command("change_category", category="product"), Actor("agent-1", "agent"))
     assert not changed.needs_triage
     assert event.data["labelled_example"] and event.data["predicted"]["category"] == "delivery"
+
+
+def test_triage_settings_come_from_the_environment_and_bad_values_are_refused(monkeypatch):
+    from datetime import timedelta
+
+    from chalicelib.config import settings
+    from chalicelib.triage.stage import TriageSettings
+    from chalicelib.wiring import _triage
+
+    monkeypatch.setenv("TRIAGE_CONFIDENCE_THRESHOLD", "0.8")
+    monkeypatch.setenv("DUPLICATE_WINDOW_DAYS", "3")
+    monkeypatch.setenv("DUPLICATE_SIMILARITY", "0.9")
+    monkeypatch.setenv("MODEL_BUCKET", "")
+    settings.cache_clear()
+    try:
+        configured = _triage().settings
+    finally:
+        settings.cache_clear()
+    assert (configured.confidence_threshold, configured.duplicate_window, configured.similarity_threshold) == (
+        0.8, timedelta(days=3), 0.9)
+    for bad in ({"confidence_threshold": 1.5}, {"duplicate_window": timedelta(0)}, {"similarity_threshold": 0.0}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            TriageSettings(**bad)
+
+
+def test_a_shorter_duplicate_window_lets_an_old_repeat_through(repo, notifier, clock):
+    from datetime import timedelta
+
+    from chalicelib.triage.stage import TriageSettings
+
+    triage = Triage(model_dir=None, settings=TriageSettings(duplicate_window=timedelta(days=2)))
+    pipeline = IntakePipeline(repo, notifier, triage, FixedTargetsSla(), CategoryTeamRouter(), clock, b"secret")
+    pipeline.process(make_message(HEATER, sender=ADA))
+    clock.advance(days=3)
+    assert repo.get(pipeline.process(make_message(HEATER, sender=ADA)).reference).status == Status.NEW

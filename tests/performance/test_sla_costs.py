@@ -3,30 +3,14 @@ complaints of which 20 are due reads only the due ones, and one new complaint's 
 from __future__ import annotations
 
 import os
-from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import boto3
-from moto import mock_aws
 
 from chalicelib.domain.model import Channel, Complaint, Sender, Status
+from tests.performance.aws_calls import AwsCalls
 
 OPEN, DUE = 10_000, 20
-
-
-class AwsCalls:
-    """Counts AWS calls per operation and the items DynamoDB read (ScannedCount of Query/Scan, or 1 per GetItem)."""
-
-    def __init__(self):
-        self.calls, self.items_read = Counter(), 0
-
-    def __call__(self, event_name: str, parsed: dict | None = None, **_):
-        service, operation = event_name.split(".")[1:3]
-        self.calls[f"{service}.{operation}"] += 1
-        if parsed and operation in ("Query", "Scan"):
-            self.items_read += parsed.get("ScannedCount", parsed.get("Count", 0))
-        elif parsed and operation == "GetItem" and "Item" in parsed:
-            self.items_read += 1
 
 
 def _complaint(n: int, now: datetime, due: bool) -> Complaint:
@@ -39,52 +23,48 @@ def _complaint(n: int, now: datetime, due: bool) -> Complaint:
     )
 
 
-def test_sweep_reads_follow_the_due_work_and_a_new_complaint_schedules_cheaply(monkeypatch, tmp_path):
+def test_sweep_reads_follow_the_due_work_and_a_new_complaint_schedules_cheaply(moto_tables):
     from chalicelib.adapters.dynamo_repository import DynamoComplaintRepository, _to_item
-    from chalicelib.adapters.dynamo_tables import TABLE_MODELS, ComplaintModel
+    from chalicelib.adapters.dynamo_tables import ComplaintModel
 
-    monkeypatch.setenv("OUTBOX_DIR", str(tmp_path))
-    with mock_aws():
-        for model in TABLE_MODELS:
-            model.create_table(wait=True)
-        now = datetime.now(timezone.utc)
-        due_numbers = set(range(0, OPEN, OPEN // DUE))
-        with ComplaintModel.batch_write() as batch:
-            for n in range(OPEN):
-                batch.save(_to_item(_complaint(n, now, n in due_numbers)))
+    now = datetime.now(timezone.utc)
+    due_numbers = set(range(0, OPEN, OPEN // DUE))
+    with ComplaintModel.batch_write() as batch:
+        for n in range(OPEN):
+            batch.save(_to_item(_complaint(n, now, n in due_numbers)))
 
-        counter = AwsCalls()
-        events = ComplaintModel._get_connection().connection.client.meta.events
-        events.register("after-call.dynamodb.*", counter)
-        found = []
-        for team in (f"team-{t}" for t in range(10)):
-            found += DynamoComplaintRepository().open_for_team(team, due_before=now, limit=100)
-        events.unregister("after-call.dynamodb.*", counter)
-        print(f"\nsweep over {OPEN} open complaints, {DUE} due: {len(found)} found, "
-              f"{counter.items_read} items read in {sum(counter.calls.values())} queries")
-        assert len(found) == DUE
-        assert counter.items_read <= 100
+    counter = AwsCalls()
+    events = ComplaintModel._get_connection().connection.client.meta.events
+    events.register("after-call.dynamodb.*", counter)
+    found = []
+    for team in (f"team-{t}" for t in range(10)):
+        found += DynamoComplaintRepository().open_for_team(team, due_before=now, limit=100)
+    events.unregister("after-call.dynamodb.*", counter)
+    print(f"\nsweep over {OPEN} open complaints, {DUE} due: {len(found)} found, "
+          f"{counter.items_read} items read in {sum(counter.calls.values())} queries")
+    assert len(found) == DUE
+    assert counter.items_read <= 100
 
-        # one new complaint through the pipeline with Scheduler timers: count the scheduler calls
-        from chalicelib.adapters.sla_adapters import SchedulerTimers
-        from chalicelib.domain.service import IntakePipeline
-        from chalicelib.domain.stages import BasicScreener, RequestedCategoryClassifier, SimpleTriage
-        from chalicelib.sla.config import default_config
-        from chalicelib.sla.keeper import SkillRouter, SlaKeeper
-        from chalicelib.adapters.sla_adapters import DynamoWorkload
-        from chalicelib.wiring import SystemClock
-        from tests.fakes import RecordingNotifier, make_message
+    # one new complaint through the pipeline with Scheduler timers: count the scheduler calls
+    from chalicelib.adapters.sla_adapters import SchedulerTimers
+    from chalicelib.domain.service import IntakePipeline
+    from chalicelib.domain.stages import BasicScreener, RequestedCategoryClassifier, SimpleTriage
+    from chalicelib.sla.config import default_config
+    from chalicelib.sla.keeper import SkillRouter, SlaKeeper
+    from chalicelib.adapters.sla_adapters import DynamoWorkload
+    from chalicelib.wiring import SystemClock
+    from tests.fakes import RecordingNotifier, make_message
 
-        scheduler = boto3.client("scheduler", region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
-        scheduler.create_schedule_group(Name="sla")
-        calls = AwsCalls()
-        scheduler.meta.events.register("after-call.scheduler.*", calls)
-        keeper = SlaKeeper(default_config(), SchedulerTimers("sla", "arn:aws:sqs:us-east-1:123456789012:timers",
-                                                             "arn:aws:iam::123456789012:role/scheduler", scheduler))
-        pipeline = IntakePipeline(DynamoComplaintRepository(), RecordingNotifier(),
-                                  SimpleTriage(BasicScreener(), RequestedCategoryClassifier()), keeper,
-                                  SkillRouter(default_config(), DynamoWorkload()), SystemClock(), b"k")
-        pipeline.process(make_message(requested_category="billing"))
-        scheduler_calls = sum(calls.calls.values())
-        print(f"scheduling one new complaint's clocks: {scheduler_calls} Scheduler calls {dict(calls.calls)}")
-        assert scheduler_calls <= 6 and calls.calls["scheduler.CreateSchedule"] == 4
+    scheduler = boto3.client("scheduler", region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+    scheduler.create_schedule_group(Name="sla")
+    calls = AwsCalls()
+    scheduler.meta.events.register("after-call.scheduler.*", calls)
+    keeper = SlaKeeper(default_config(), SchedulerTimers("sla", "arn:aws:sqs:us-east-1:123456789012:timers",
+                                                         "arn:aws:iam::123456789012:role/scheduler", scheduler))
+    pipeline = IntakePipeline(DynamoComplaintRepository(), RecordingNotifier(),
+                              SimpleTriage(BasicScreener(), RequestedCategoryClassifier()), keeper,
+                              SkillRouter(default_config(), DynamoWorkload()), SystemClock(), b"k")
+    pipeline.process(make_message(requested_category="billing"))
+    scheduler_calls = sum(calls.calls.values())
+    print(f"scheduling one new complaint's clocks: {scheduler_calls} Scheduler calls {dict(calls.calls)}")
+    assert scheduler_calls <= 6 and calls.calls["scheduler.CreateSchedule"] == 4

@@ -27,6 +27,12 @@ def version_number(version: str | None) -> int:
     return int(version[1:]) if version and version[:1] == "v" and version[1:].isdigit() else 0
 
 
+def next_version(pointer: dict, builtin: str | None) -> str:
+    """The version after every published one and the builtin one."""
+    numbers = [version_number(v) for v in pointer.get("published", [])] + [version_number(builtin)]
+    return f"v{max(numbers) + 1}"
+
+
 class S3ModelRegistry:
     def __init__(self, bucket: str, name: str = "category", client: Any = None):
         if client is None:
@@ -52,11 +58,6 @@ class S3ModelRegistry:
         self.s3.put_object(Bucket=self.bucket, Key=self.pointer_key, Body=json.dumps(pointer, indent=1).encode(),
                            ContentType="application/json")
         return pointer
-
-    def next_version(self, builtin: str | None) -> str:
-        pointer = self.pointer()
-        numbers = [version_number(v) for v in pointer.get("published", [])] + [version_number(builtin)]
-        return f"v{max(numbers) + 1}"
 
     def publish(self, directory: Path, version: str, builtin: str | None, **facts: Any) -> dict:
         """Uploads the artifact files, then makes `version` the active one. Returns the new pointer."""

@@ -24,7 +24,7 @@ from typing import Any, Sequence
 
 from aws_lambda_powertools import Logger
 
-from chalicelib.adapters.model_registry import S3ModelRegistry
+from chalicelib.adapters.model_registry import S3ModelRegistry, next_version
 from functions.retrain.retraining import Example, RetrainSettings, gate, should_train, training_set
 
 MODEL_NAME = "category"
@@ -67,7 +67,7 @@ def retrain(registry: S3ModelRegistry, corrections: Sequence[Example], base: tup
 
     texts, labels, counts = training_set(*base, corrections)
     builtin_version = builtin.name if builtin else None
-    version = registry.next_version(builtin_version)
+    version = next_version(pointer, builtin_version)
     serving_card = _serving_card(registry, pointer.get("active"), builtin)
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / version

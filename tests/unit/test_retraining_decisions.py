@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.adapters.model_registry import ServingModel, version_number
+from chalicelib.adapters.model_registry import ServingModel, next_version, version_number
 from functions.retrain.retraining import RetrainSettings, gate, should_train, training_set
 
 
@@ -93,3 +93,9 @@ def test_serving_model_reads_the_pointer_at_most_every_refresh_and_survives_outa
     assert serving() == tmp_path / "category" / "v2"  # the last good answer
     registry.fail, registry.active, clock[0] = False, None, 900.0
     assert serving() == Path("/builtin/v1")  # rolled back
+
+
+def test_the_next_version_follows_every_published_one_and_the_builtin_one():
+    assert next_version({}, "v1") == "v2"
+    assert next_version({"published": ["v2", "v3"], "active": "v2"}, "v1") == "v4"  # after a rollback too
+    assert next_version({}, None) == "v1"

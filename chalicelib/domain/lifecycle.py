@@ -52,6 +52,9 @@ TRANSITIONS: dict[str, Rule] = {
     "duplicate_received": Rule(_OPEN, None, Visibility.PUBLIC),
 }
 
+# Staff decisions kept as labelled examples: action -> the field a person decided (retraining reads them).
+LABELLED_DECISIONS = {"change_category": "category", "change_priority": "priority", "release": "screening_outcome"}
+
 # Actions whose message goes to the customer through the channel of origin (and counts as a staff response).
 CUSTOMER_FACING = frozenset({"respond", "wait_on_customer", "resolve"})
 
@@ -186,19 +189,17 @@ def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: date
 
 
 def _event_data(complaint: Complaint, command: Command) -> dict[str, Any]:
-    """Extra facts kept with the event. Corrections become labelled examples for retraining."""
+    """Extra facts kept with the event. Corrections and screening reviews become labelled examples."""
     if command.action == "resolve" and (command.sub_cause or command.five_whys):
         return {k: v for k, v in (("sub_cause", command.sub_cause),
                                   ("five_whys", list(command.five_whys or ()) or None)) if v}
-    if command.action in ("change_category", "change_priority", "release"):
-        return {
-            "labelled_example": True,
-            "example_for": "screening_outcome" if command.action == "release" else command.action.removeprefix("change_"),
-            "text": f"{complaint.subject}\n{complaint.description}",
-            "predicted": {"category": complaint.category, "priority": complaint.priority,
-                          **({"screening_outcome": complaint.screening_outcome,
-                              "screening_reason": complaint.screening_reason} if command.action == "release" else {})},
-        }
+    decided = LABELLED_DECISIONS.get(command.action)
+    if decided:
+        predicted = {"category": complaint.category, "priority": complaint.priority}
+        if decided == "screening_outcome":
+            predicted.update(screening_outcome=complaint.screening_outcome, screening_reason=complaint.screening_reason)
+        return {"labelled_example": True, "example_for": decided,
+                "text": f"{complaint.subject}\n{complaint.description}", "predicted": predicted}
     return {}
 
 

@@ -2,7 +2,8 @@
 priority with its signals, sentiment), composed from the pure modules of this package.
 
 The category model is loaded once per container and version: the version retraining published (model registry),
-else the one the build ships (a layer in AWS, models/artifacts locally). Without one, the customer's chosen category is used and the complaint goes to the triage queue.
+else the one the build ships (a layer in AWS, models/artifacts locally). Without one, the customer's chosen
+category is used and the complaint goes to the triage queue.
 """
 from __future__ import annotations
 

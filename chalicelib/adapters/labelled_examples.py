@@ -5,7 +5,7 @@ here once. When a complaint was corrected more than once, its latest correction 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from .dynamo_tables import EventModel
@@ -18,6 +18,7 @@ class LabelledExample:
     text: str
     label: str  # what staff chose
     predicted: str | None  # what the complaint had before
+    context: dict = field(default_factory=dict)  # the complaint's triage before the change (priority_rule, ...)
 
 
 def labelled_examples(kind: str = "category", since: datetime | None = None) -> list[LabelledExample]:
@@ -28,6 +29,7 @@ def labelled_examples(kind: str = "category", since: datetime | None = None) -> 
         change, data = (item.changes or {}).get(kind) or {}, item.data or {}
         if change.get("new") and data.get("text"):
             latest.pop(item.reference, None)
+            before = data.get("predicted") or {}
             latest[item.reference] = LabelledExample(item.reference, item.at, data["text"], change["new"],
-                                                     (data.get("predicted") or {}).get(kind))
+                                                     before.get(kind), before)
     return list(latest.values())

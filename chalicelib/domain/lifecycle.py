@@ -195,7 +195,10 @@ def _event_data(complaint: Complaint, command: Command) -> dict[str, Any]:
                                   ("five_whys", list(command.five_whys or ()) or None)) if v}
     decided = LABELLED_DECISIONS.get(command.action)
     if decided:
-        predicted = {"category": complaint.category, "priority": complaint.priority}
+        stored = complaint.classification or {}
+        predicted = {"category": complaint.category, "priority": complaint.priority,  # before this change
+                     "triage_priority": stored.get("priority"),  # what triage gave, by this rule and raise:
+                     "priority_rule": stored.get("priority_rule"), "priority_raised": stored.get("priority_raised")}
         if decided == "screening_outcome":
             predicted.update(screening_outcome=complaint.screening_outcome, screening_reason=complaint.screening_reason)
         return {"labelled_example": True, "example_for": decided,

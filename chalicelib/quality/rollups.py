@@ -19,6 +19,8 @@ Counters (names are the storage attribute names):
     screened_out         created as invalid or spam; screened_released: later released by staff (false positives)
     duplicates           created as a duplicate; duplicates_unlinked: later unlinked by staff
     negative_sentiment   accepted complaints whose classifier sentiment is <= NEGATIVE_SENTIMENT
+    priority_rule:<rule>/<P>   accepted complaints whose priority P that severity rule set, with no raise: the
+                         volume against which retraining weighs the staff's priority corrections of the rule
     opened / closed      entered / left an open status (new, acknowledged, in progress, waiting on customer):
                          backlog = opening backlog + sum(opened) - sum(closed). Resolving leaves the backlog,
                          a reopen re-enters it.
@@ -77,6 +79,7 @@ RESOLVED_FIRST, FCR = "resolved_first", "fcr"
 SURVEYS_SENT, CSAT_COUNT, CSAT_SUM, CSAT_SATISFIED, CSAT_LOW = (
     "surveys_sent", "csat_count", "csat_sum", "csat_satisfied", "csat_low")
 CAUSE_PREFIX = "cause:"
+PRIORITY_RULE_PREFIX = "priority_rule:"
 
 
 # -- keys and increments ----------------------------------------------------------------------------------------
@@ -224,9 +227,13 @@ def _count_intake(event: Event, complaint: Complaint, deltas: Counter[str]) -> N
     if outcome == "accepted":
         deltas[VOLUME] += 1
         deltas[OPENED] += 1
-        sentiment = (event.data.get("classification") or complaint.classification or {}).get("sentiment")
+        classification = event.data.get("classification") or complaint.classification or {}
+        sentiment = classification.get("sentiment")
         if isinstance(sentiment, (int, float)) and sentiment <= NEGATIVE_SENTIMENT:
             deltas[NEGATIVE] += 1
+        rule, priority = classification.get("priority_rule"), classification.get("priority")
+        if rule and priority and not classification.get("priority_raised"):
+            deltas[f"{PRIORITY_RULE_PREFIX}{rule}/{priority}"] += 1
     elif outcome == "duplicate":
         deltas[DUPLICATES] += 1
     else:

@@ -3,7 +3,8 @@
 `assess_severity(text, subject=..., prior_complaints_30d=..., sentiment=...)` looks for safety risks, legal
 action or a regulator, media exposure, financial loss (with the largest money amount), a vulnerable customer,
 repeat complaints and strong negative feeling, then applies `SeverityRules` (a dataclass of levels and
-thresholds). English phrases are tried only where their trigger word occurs; Chinese terms are matched over the
+thresholds). The assessment names the deciding rule (a key of RULE_LEVELS) and how many levels the raises added:
+retraining learns those rules' levels from staff corrections (`SeverityRules.with_levels`). English phrases are tried only where their trigger word occurs; Chinese terms are matched over the
 whole text. A phrase is ignored when a negation ("no one was injured", "not going to sue", 没有人受伤) comes just
 before it in the same clause.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .phrases import PhraseTable
 
@@ -52,6 +53,27 @@ class SeverityRules:
     )
 
 
+    def levels(self) -> dict[str, int]:
+        """The level each deciding rule sets, by rule name (see RULE_LEVELS)."""
+        return {rule: getattr(self, name) for rule, name in RULE_LEVELS.items()}
+
+    def with_levels(self, levels: dict[str, int]) -> "SeverityRules":
+        """These rules with some levels replaced, e.g. the levels retraining learnt from staff corrections."""
+        unknown = set(levels) - set(RULE_LEVELS)
+        if unknown:
+            raise ValueError(f"unknown priority rule {sorted(unknown)[0]!r}; one of {', '.join(RULE_LEVELS)}")
+        bad = {rule: level for rule, level in levels.items() if level not in (1, 2, 3, 4)}
+        if bad:
+            raise ValueError(f"priority level of {next(iter(bad))!r} must be 1-4, not {next(iter(bad.values()))!r}")
+        return replace(self, **{RULE_LEVELS[rule]: level for rule, level in levels.items()})
+
+
+# The rules that decide a level before any raise: rule name -> SeverityRules field.
+RULE_LEVELS = {
+    "safety": "safety_level", "legal_with_other": "legal_with_other_level", "legal_alone": "legal_alone_level",
+    "media": "media_level", "large_loss": "large_loss_level", "small_loss": "small_loss_level",
+    "baseline": "baseline_level", "inquiry": "inquiry_level",
+}
 DEFAULT_RULES = SeverityRules()
 
 
@@ -66,6 +88,8 @@ class SeverityAssessment:
     priority: str
     signals: tuple[Signal, ...]
     explanation: str  # which rule set the priority, in plain words
+    rule: str = "baseline"  # the deciding rule, a key of RULE_LEVELS
+    raised: int = 0  # levels the raises (vulnerable, repeat, feeling) moved the priority up from the rule's level
     amount: float | None = None  # the largest money amount named in a loss, in `currency`
     currency: str | None = None
 
@@ -250,9 +274,9 @@ def assess_severity(
         found[REPEAT_CUSTOMER] = f"{prior_complaints_30d} complaints in the last 30 days"
     if sentiment is not None and sentiment <= rules.strong_negative:
         found[NEGATIVE_SENTIMENT] = f"sentiment {sentiment:.2f}"
-    level, explanation = _priority(found, amount, currency, lower, sentiment, rules)
+    rule, base, level, explanation = _priority(found, amount, currency, lower, sentiment, rules)
     signals = tuple(Signal(name, evidence) for name, evidence in found.items())
-    return SeverityAssessment(PRIORITIES[level - 1], signals, explanation, amount, currency)
+    return SeverityAssessment(PRIORITIES[level - 1], signals, explanation, rule, base - level, amount, currency)
 
 
 def _english_signals(lower: str, found: dict[str, str]) -> None:
@@ -311,28 +335,35 @@ def _largest_loss_amount(lower: str) -> tuple[float | None, str | None, str | No
     return best if best else (None, None, None)
 
 
-def _priority(found, amount, currency, lower, sentiment, rules: SeverityRules) -> tuple[int, str]:
-    """The most urgent level any signal sets, then the raises. Returns (level, explanation)."""
-    candidates: list[tuple[int, str]] = []
+def _priority(found, amount, currency, lower, sentiment, rules: SeverityRules) -> tuple[str, int, int, str]:
+    """The most urgent level any rule sets, then the raises. Returns (deciding rule, its level, the level after
+    the raises, explanation)."""
+    candidates: list[tuple[int, str, str]] = []  # (level, rule, reason), in RULE_LEVELS order
     if SAFETY in found:
-        candidates.append((rules.safety_level, "safety risk"))
+        candidates.append((rules.safety_level, "safety", "safety risk"))
     if LEGAL in found:
         others = set(found) - {LEGAL}
         if others:
-            candidates.append((rules.legal_with_other_level, f"legal or regulator, with {', '.join(sorted(others))}"))
+            candidates.append((rules.legal_with_other_level, "legal_with_other",
+                               f"legal or regulator, with {', '.join(sorted(others))}"))
         else:
-            candidates.append((rules.legal_alone_level, "legal or regulator"))
+            candidates.append((rules.legal_alone_level, "legal_alone", "legal or regulator"))
     if MEDIA in found:
-        candidates.append((rules.media_level, "media or social exposure"))
+        candidates.append((rules.media_level, "media", "media or social exposure"))
     if FINANCIAL_LOSS in found:
         large = bool(_LARGE_LOSS_WORDS.search(found[FINANCIAL_LOSS])) or (  # "lost my life savings"
             amount is not None and amount >= rules.large_amounts.get(currency or "", float("inf")))
-        candidates.append((rules.large_loss_level, "large financial loss") if large
-                          else (rules.small_loss_level, "financial loss"))
-    level = min(candidates)[0] if candidates else rules.baseline_level
-    explanation = "; ".join(reason for candidate, reason in candidates if candidate == level) or "no severity signal"
+        candidates.append((rules.large_loss_level, "large_loss", "large financial loss") if large
+                          else (rules.small_loss_level, "small_loss", "financial loss"))
     if not found and _is_inquiry_or_praise(lower, sentiment, rules):
-        return rules.inquiry_level, "a neutral or positive question or compliment"
+        return "inquiry", rules.inquiry_level, rules.inquiry_level, "a neutral or positive question or compliment"
+    if candidates:
+        base = min(level for level, _, _ in candidates)
+        rule = next(name for level, name, _ in candidates if level == base)
+        explanation = "; ".join(reason for level, _, reason in candidates if level == base)
+    else:
+        base, rule, explanation = rules.baseline_level, "baseline", "no severity signal"
+    level = base
     if VULNERABLE in found:
         level, explanation = max(1, level - rules.vulnerable_raise), explanation + "; raised: vulnerable customer"
     if REPEAT_CUSTOMER in found:
@@ -340,7 +371,7 @@ def _priority(found, amount, currency, lower, sentiment, rules: SeverityRules) -
     if NEGATIVE_SENTIMENT in found and level > rules.sentiment_raise_ceiling:
         level = max(rules.sentiment_raise_ceiling, level - rules.sentiment_raise)
         explanation += "; raised: strong negative feeling"
-    return level, explanation
+    return rule, base, level, explanation
 
 
 def _is_inquiry_or_praise(lower: str, sentiment: float | None, rules: SeverityRules) -> bool:

@@ -3,10 +3,12 @@ priority with its signals, sentiment), composed from the pure modules of this pa
 
 The category model is loaded once per container and version: the version retraining published (model registry),
 else the one the build ships (a layer in AWS, models/artifacts locally). Without one, the customer's chosen
-category is used and the complaint goes to the triage queue.
+category is used and the complaint goes to the triage queue. A version may also carry `priority_levels.json`: the
+priority rule levels retraining learnt from staff corrections (else the default SeverityRules apply).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Callable
 from ..domain.model import Complaint, IntakeMessage, OPEN_STATUSES
 from ..domain.stages import DEFAULT_CATEGORIES, Classification, Screening
 from .sentiment import analyze_sentiment
-from .severity import assess_severity
+from .severity import DEFAULT_RULES, SeverityRules, assess_severity
 from .similarity import DEFAULT_THRESHOLD, MinHashSignature, is_near_duplicate, signature, sketch
 from .spam import score_spam
 from .validity import check_validity
@@ -46,18 +48,31 @@ class Triage:
         registry, which retraining updates)."""
         self._locate = model_dir if callable(model_dir) else (lambda: Path(model_dir) if model_dir else None)
         self.settings = settings
-        self._model, self._model_dir = None, None
+        self._model, self._model_dir, self._rules = None, None, DEFAULT_RULES
 
     @property
     def model(self):
-        directory = self._locate()
-        if directory != self._model_dir:
-            self._model_dir, self._model = directory, None
-            if directory is not None and (directory / "manifest.json").exists():
-                from .text_model import TextModel
-
-                self._model = TextModel.load(directory)
+        """The serving version's category model (None without one)."""
+        self._refresh()
         return self._model
+
+    @property
+    def severity_rules(self) -> SeverityRules:
+        """The serving version's priority rules."""
+        self._refresh()
+        return self._rules
+
+    def _refresh(self) -> None:
+        directory = self._locate()
+        if directory == self._model_dir:
+            return
+        self._model_dir, self._model, self._rules = directory, None, DEFAULT_RULES
+        if directory is not None and (directory / "manifest.json").exists():
+            from .text_model import TextModel
+
+            self._model = TextModel.load(directory)
+        if directory is not None:
+            self._rules = priority_rules(directory)
 
     def assess(self, message: IntakeMessage, recent: list[Complaint], now: datetime) -> tuple[Screening, Classification]:
         """`recent`: the same customer's complaints (by e-mail or phone), newest first."""
@@ -102,7 +117,7 @@ class Triage:
         feeling = analyze_sentiment(message.text, subject=message.subject)
         repeats = sum(1 for c in recent if c.created_at >= now - REPEAT_WINDOW)
         severity = assess_severity(message.text, subject=message.subject, prior_complaints_30d=repeats,
-                                   sentiment=feeling.score)
+                                   sentiment=feeling.score, rules=self.severity_rules)
         category, confidence, needs_triage, top, model_version = self._category(message)
         signals = severity.signal_names
         if message.requested_category in self.settings.categories:
@@ -119,6 +134,8 @@ class Triage:
                 "emotion": feeling.emotion,
                 "evidence": {s.name: s.evidence for s in severity.signals},
                 "priority_reason": severity.explanation,
+                "priority_rule": severity.rule,
+                "priority_raised": severity.raised,
                 "top_categories": top,
                 "needs_triage": needs_triage,
                 "fingerprint": shape.fingerprint,
@@ -140,3 +157,14 @@ class Triage:
         if confident or requested is None:
             return label, round(prediction.confidence, 3), not confident, top, model.version
         return requested, round(prediction.confidence, 3), False, top, model.version
+
+
+PRIORITY_LEVELS_FILE = "priority_levels.json"
+
+
+def priority_rules(directory: Path) -> SeverityRules:
+    """The default rules with the levels a model version carries (a file retraining writes), if any."""
+    path = directory / PRIORITY_LEVELS_FILE
+    if not path.exists():
+        return DEFAULT_RULES
+    return DEFAULT_RULES.with_levels(json.loads(path.read_text(encoding="utf-8"))["levels"])

@@ -214,7 +214,8 @@ def test_change_category_records_a_labelled_example(client, aws):
         "labelled_example": True,
         "example_for": "category",
         "text": f"{COMPLAINT['subject']}\n{COMPLAINT['description']}",
-        "predicted": {"category": "delivery", "priority": "P3"},
+        "predicted": {"category": "delivery", "priority": "P3", "triage_priority": "P3", "priority_rule": "baseline",
+                      "priority_raised": 0},
     }
     assert event["message"] == "It is about a refund"
 

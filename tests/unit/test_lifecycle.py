@@ -188,13 +188,15 @@ def test_malformed_commands_name_the_offending_field(status, command, field):
      (COMMANDS["change_priority"], ("priority", "P3", "P1"))],
 )
 def test_corrections_are_kept_as_labelled_examples(command, predicted_change):
-    complaint = make_complaint(status=Status.IN_PROGRESS)
+    triage = {"priority": "P3", "priority_rule": "baseline", "priority_raised": 0, "sentiment": -0.2}
+    complaint = make_complaint(status=Status.IN_PROGRESS, classification=triage)
     changed, event = apply(complaint, command, AGENT, NOW)
     name, old, new = predicted_change
 
     assert event.data["labelled_example"] is True and event.data["example_for"] == name
     assert event.data["text"] == f"{complaint.subject}\n{complaint.description}"
-    assert event.data["predicted"] == {"category": "delivery", "priority": "P3"}
+    assert event.data["predicted"] == {"category": "delivery", "priority": "P3", "triage_priority": "P3",
+                                       "priority_rule": "baseline", "priority_raised": 0}
     assert event.changes[name] == {"old": old, "new": new}
     assert getattr(changed, name) == new
 

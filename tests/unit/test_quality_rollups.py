@@ -34,13 +34,14 @@ class Script:
         self.increments: list[int] = []
 
     def receive(self, ref, at, channel, category, team, assignee=None, outcome="accepted", sentiment=0.0,
-                fr_due=None, res_due=None):
+                fr_due=None, res_due=None, triage=None):
         status = {"accepted": Status.NEW, "spam": Status.SPAM, "duplicate": Status.DUPLICATE}[outcome]
         complaint = Complaint(ref, channel, f"m-{ref}", Sender(email="c@example.com"), "Problem", "It broke", at, at,
                               status=status, category=category, team=team, assignee=assignee,
                               first_response_due_at=fr_due, resolution_due_at=res_due, version=1)
         event = Event(ref, 1, at, "received", "system", "system", Visibility.PUBLIC,
-                      data={"screening": {"outcome": outcome}, "classification": {"sentiment": sentiment}})
+                      data={"screening": {"outcome": outcome},
+                            "classification": {"sentiment": sentiment, **(triage or {})}})
         self.complaints[ref], self.history[ref] = complaint, []
         self._feed(event)
 
@@ -282,6 +283,17 @@ def test_released_spam_becomes_volume_and_leaves_the_screened_out_count():
     s.do("S", mon(10), "release", "A real complaint.")
     report = kpis(s.week())
     assert (report.screened_out, report.volume, report.backlog) == (0, 1, 1)
+
+
+def test_accepted_complaints_count_under_the_priority_rule_that_set_their_level():
+    s = Script()
+    media = {"priority_rule": "media", "priority": "P2", "priority_raised": 0}
+    s.receive("M1", mon(9), Channel.WEB, "billing", "t", triage=media)
+    s.receive("M2", mon(9), Channel.WEB, "billing", "t", triage={**media, "priority": "P1", "priority_raised": 1})
+    s.receive("M3", mon(9), Channel.WEB, "billing", "t", outcome="spam", triage=media)
+    s.receive("M4", mon(9), Channel.WEB, "billing", "t")  # triaged before rules were recorded
+    [week] = s.week()
+    assert {k: v for k, v in week.counters.items() if k.startswith("priority_rule:")} == {"priority_rule:media/P2": 1}
 
 
 def test_metrics_by_name_and_mixed_buckets_refused(script):

@@ -540,7 +540,8 @@ def retrain_resources() -> dict[str, Resource]:
     functions/retrain/Dockerfile and pushed to ECR; without the RetrainImageUri parameter none of it is created."""
     condition = "HasRetrainImage"
     statements = [
-        _allow(["dynamodb:Query"], [_sub("${EventsTable.Arn}/index/by_example")]),  # staff corrections
+        _allow(["dynamodb:Query"], [_sub("${EventsTable.Arn}/index/by_example"),  # staff corrections
+                                    _arn("StatsTable")]),  # the priority rules' volume (monthly rollups)
         *_model_registry_statements(["s3:GetObject", "s3:PutObject"]),
     ]
     return {
@@ -551,7 +552,7 @@ def retrain_resources() -> dict[str, Resource]:
             "Condition": condition,
             "Properties": {
                 "FunctionName": _name("retrain-category-model"),
-                "Description": "Retrains the category model on base data + staff corrections; publishes or rolls back",
+                "Description": "Retrains category and priority levels on base data + staff corrections; publishes or rolls back",
                 "PackageType": "Image",
                 "Code": {"ImageUri": {"Ref": "RetrainImageUri"}},
                 "Role": _arn(role_id(RETRAIN_FUNCTION)),
@@ -561,6 +562,7 @@ def retrain_resources() -> dict[str, Resource]:
                 "TracingConfig": {"Mode": "Active"},
                 "Environment": {"Variables": {
                     "EVENTS_TABLE": {"Ref": "EventsTable"},
+                    "STATS_TABLE": {"Ref": "StatsTable"},
                     "MODEL_BUCKET": {"Ref": "ModelBucket"},
                     "TRAIN_JOBS": "1",  # no /dev/shm in Lambda: joblib cannot fork workers there
                     "RETRAIN_MIN_NEW_CORRECTIONS": "10",

@@ -1,25 +1,39 @@
 """Published versions of the category model in S3, and the pointer that says which one serves.
 
-    s3://MODEL_BUCKET/category/v2/manifest.json, keys.u32, rows.u32, model_card.json, MODEL_CARD.md
+    s3://MODEL_BUCKET/category/v2/manifest.json, keys.u32, rows.u32, priority_levels.json, model_card.json, ...
     s3://MODEL_BUCKET/category/current.json   {"active": "v2", "published": ["v2"], "builtin": "v1", ...}
 
 The build ships one version with the Lambda (the layer, "builtin"); retraining publishes the next ones here.
 `active` null means the builtin version serves. Rolling back is one write of the pointer: `active` becomes the
 version published before it, or the builtin one. The files of a version are uploaded before the pointer names it,
-so a reader never sees a half-published version; `TextModel.load` also checks every file's SHA-256.
+so a reader never sees a half-published version. The pointer also keeps each version's digest (SHA-256 of its
+files): a reader uses a downloaded copy only when its digest matches, so a copy left from another bucket or an
+older publication of the same version name is fetched again, and a corrupted download is refused.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import shutil
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-ARTIFACT_FILES = ("manifest.json", "keys.u32", "rows.u32", "model_card.json", "MODEL_CARD.md")
+ARTIFACT_FILES = ("manifest.json", "keys.u32", "rows.u32", "priority_levels.json", "model_card.json", "MODEL_CARD.md")
 
 logger = logging.getLogger(__name__)
+
+
+def artifact_digest(directory: Path) -> str:
+    """SHA-256 over a version's files (name and bytes, in ARTIFACT_FILES order)."""
+    digest = hashlib.sha256()
+    for filename in ARTIFACT_FILES:
+        path = directory / filename
+        if path.exists():
+            digest.update(filename.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def version_number(version: str | None) -> int:
@@ -67,8 +81,9 @@ class S3ModelRegistry:
                 self.s3.put_object(Bucket=self.bucket, Key=f"{self.name}/{version}/{filename}", Body=path.read_bytes())
         pointer = self.pointer()
         published = [v for v in pointer.get("published", []) if v != version] + [version]
+        digests = {**pointer.get("digests", {}), version: artifact_digest(directory)}
         return self._write_pointer({**pointer, "active": version, "published": published, "builtin": builtin,
-                                    **facts})
+                                    "digests": digests, **facts})
 
     def note(self, **facts: Any) -> dict:
         """Records facts (e.g. a rejected run) without changing which version serves."""
@@ -90,23 +105,30 @@ class S3ModelRegistry:
             raise ValueError(f"{version} was never published; published: {pointer.get('published', [])}")
         return self._write_pointer({**pointer, "active": version})
 
-    def download(self, version: str, root: Path) -> Path:
-        """The version's files under root/<name>/<version>/, fetched once per container."""
+    def download(self, version: str, root: Path, digest: str | None = None) -> Path:
+        """The version's files under root/<name>/<version>/: a copy already there when it matches `digest` (the
+        pointer's), else fetched again. Raises ValueError when the fetched files do not match `digest`."""
         directory = root / self.name / version
-        if not (directory / "manifest.json").exists():
-            staging = directory.with_name(f".{version}.partial")
-            staging.mkdir(parents=True, exist_ok=True)
-            for filename in ARTIFACT_FILES:
-                try:
-                    body = self.s3.get_object(Bucket=self.bucket, Key=f"{self.name}/{version}/{filename}")["Body"]
-                except self.s3.exceptions.NoSuchKey:
-                    continue  # the model card is optional
-                (staging / filename).write_bytes(body.read())
-            staging.rename(directory)
+        if (directory / "manifest.json").exists() and digest in (None, artifact_digest(directory)):
+            return directory
+        staging = directory.with_name(f".{version}.partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        for filename in ARTIFACT_FILES:
+            try:
+                body = self.s3.get_object(Bucket=self.bucket, Key=f"{self.name}/{version}/{filename}")["Body"]
+            except self.s3.exceptions.NoSuchKey:
+                continue  # the priority levels and the model card are optional
+            (staging / filename).write_bytes(body.read())
+        if digest is not None and artifact_digest(staging) != digest:
+            raise ValueError(f"{self.name}/{version} does not match the digest its pointer records")
+        shutil.rmtree(directory, ignore_errors=True)
+        staging.rename(directory)
         return directory
 
-    def read_card(self, version: str) -> dict:
-        body = self.s3.get_object(Bucket=self.bucket, Key=f"{self.name}/{version}/model_card.json")["Body"].read()
+    def read_json(self, version: str, filename: str) -> dict:
+        """One JSON file of a published version (model_card.json, priority_levels.json)."""
+        body = self.s3.get_object(Bucket=self.bucket, Key=f"{self.name}/{version}/{filename}")["Body"].read()
         return json.loads(body)
 
 
@@ -122,14 +144,21 @@ class ServingModel:
         self.refresh_seconds, self.monotonic = refresh_seconds, monotonic
         self._checked_at: float | None = None
         self._current = self.builtin_dir
+        self._served: tuple[str, str | None] | None = None  # (version, digest) of the downloaded copy serving
 
     def __call__(self) -> Path | None:
         now = self.monotonic()
         if self._checked_at is None or now - self._checked_at >= self.refresh_seconds:
             self._checked_at = now
             try:
-                active = self.registry.pointer().get("active")
-                self._current = self.registry.download(active, self.cache_root) if active else self.builtin_dir
+                pointer = self.registry.pointer()
+                active = pointer.get("active")
+                served = (active, pointer.get("digests", {}).get(active)) if active else None
+                if served is None:
+                    self._current = self.builtin_dir
+                elif served != self._served:  # a version (or a publication of it) this container has not served
+                    self._current = self.registry.download(active, self.cache_root, served[1])
+                self._served = served
             except Exception:  # noqa: BLE001 - a registry outage must not stop intake
                 logger.warning("model registry unavailable; keeping %s", self._current, exc_info=True)
         return self._current

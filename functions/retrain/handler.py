@@ -7,9 +7,11 @@ Events (the weekly schedule sends {}):
     {"action": "status"}                    the registry's pointer
 
 Inputs: the base data set `s3://MODEL_BUCKET/category/training/base.csv` (columns text,label; for the default
-taxonomy `python -m models.build_default --csv-out base.csv` writes it) and the staff corrections, read through
-the events table's `by_example` index. Output: a new version in the model registry, which the intake worker picks
-up within MODEL_REFRESH_SECONDS.
+taxonomy `python -m models.build_default --csv-out base.csv` writes it), the staff corrections of category and
+priority, read through the events table's `by_example` index, and the volume of each priority rule from the KPI
+rollups (one Query of the monthly buckets). Output: a new version in the model registry (the category model and
+`priority_levels.json`, see functions/retrain/priority.py), which the intake worker picks up within
+MODEL_REFRESH_SECONDS.
 """
 from __future__ import annotations
 
@@ -25,6 +27,9 @@ from typing import Any, Sequence
 from aws_lambda_powertools import Logger
 
 from chalicelib.adapters.model_registry import S3ModelRegistry, next_version
+from chalicelib.triage.severity import DEFAULT_RULES
+from chalicelib.triage.stage import PRIORITY_LEVELS_FILE, priority_rules
+from functions.retrain.priority import PriorityCorrection, calibrate, volume_by_rule
 from functions.retrain.retraining import Example, RetrainSettings, gate, should_train, training_set
 
 MODEL_NAME = "category"
@@ -48,7 +53,9 @@ def handler(event: dict | None, context: Any = None) -> dict:
 
         result = {"action": action, **retrain(registry, labelled_examples(MODEL_NAME), read_base_data(registry),
                                               builtin_dir(), settings_from_env(), force=bool(event.get("force")),
-                                              n_jobs=int(os.environ.get("TRAIN_JOBS", "1")))}
+                                              n_jobs=int(os.environ.get("TRAIN_JOBS", "1")),
+                                              priority_corrections=labelled_examples("priority"),
+                                              rule_volume=read_rule_volume())}
     else:
         raise ValueError(f"unknown action {action!r}: retrain, rollback, activate or status")
     logger.info("model registry", extra=result)
@@ -56,12 +63,14 @@ def handler(event: dict | None, context: Any = None) -> dict:
 
 
 def retrain(registry: S3ModelRegistry, corrections: Sequence[Example], base: tuple[list[str], list[str]],
-            builtin: Path | None, settings: RetrainSettings, force: bool = False, n_jobs: int = 1) -> dict:
+            builtin: Path | None, settings: RetrainSettings, force: bool = False, n_jobs: int = 1,
+            priority_corrections: Sequence[PriorityCorrection] = (), rule_volume: dict | None = None) -> dict:
     """One run: maybe train, maybe publish. Returns what happened and why."""
     pointer = registry.pointer()
-    decision = should_train(len(corrections), (pointer.get("last_run") or {}).get("corrections", 0), settings, force)
+    total = len(corrections) + len(priority_corrections)
+    decision = should_train(total, (pointer.get("last_run") or {}).get("corrections", 0), settings, force)
     if not decision.publish:
-        return {"outcome": "skipped", "reason": decision.reason, "corrections": len(corrections)}
+        return {"outcome": "skipped", "reason": decision.reason, "corrections": total}
 
     from models.train import train  # scikit-learn: only here, never on the online path
 
@@ -69,16 +78,20 @@ def retrain(registry: S3ModelRegistry, corrections: Sequence[Example], base: tup
     builtin_version = builtin.name if builtin else None
     version = next_version(pointer, builtin_version)
     serving_card = _serving_card(registry, pointer.get("active"), builtin)
+    priority = calibrate(_serving_levels(registry, pointer.get("active"), builtin), rule_volume or {},
+                         priority_corrections)
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / version
         card = train(texts, labels, out, folds=settings.folds, n_jobs=n_jobs, version=f"{MODEL_NAME}-{version}",
                      data={"base": f"s3://{registry.bucket}/{BASE_DATA_KEY}", "corrections": len(corrections),
                            **counts})
+        (out / PRIORITY_LEVELS_FILE).write_text(json.dumps(priority.as_dict(), indent=1) + "\n", encoding="utf-8")
         verdict = gate(card, serving_card, settings)
         cv = card["metrics"].get("cross_validation") or {}
-        run = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "corrections": len(corrections),
+        run = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "corrections": total,
                "version": version, "published": verdict.publish, "reason": verdict.reason,
-               "cv_macro_f1": cv.get("macro_f1_mean"), "cv_accuracy": cv.get("accuracy_mean"), **counts}
+               "cv_macro_f1": cv.get("macro_f1_mean"), "cv_accuracy": cv.get("accuracy_mean"), **counts,
+               "priority_corrections": len(priority_corrections), "priority_changes": priority.changes}
         if verdict.publish:
             pointer = registry.publish(out, version, builtin_version, last_run=run)
         else:
@@ -113,8 +126,26 @@ def settings_from_env() -> RetrainSettings:
                            max_drop=float(env("RETRAIN_MAX_DROP", "0.02")))
 
 
+def read_rule_volume() -> dict:
+    """Complaints per priority rule and level, all time: the monthly KPI rollups (one Query, no Scan)."""
+    from chalicelib.adapters.stats_store import DynamoStatsStore
+    from chalicelib.quality.rollups import merge
+
+    return volume_by_rule(merge(DynamoStatsStore().query("month"))[1])
+
+
+def _serving_levels(registry: S3ModelRegistry, active: str | None, builtin: Path | None) -> dict[str, int]:
+    """The priority rule levels of the serving version (the default rules' when it carries none)."""
+    if active:
+        try:
+            return DEFAULT_RULES.with_levels(registry.read_json(active, PRIORITY_LEVELS_FILE)["levels"]).levels()
+        except registry.s3.exceptions.NoSuchKey:
+            return DEFAULT_RULES.levels()
+    return priority_rules(builtin).levels() if builtin else DEFAULT_RULES.levels()
+
+
 def _serving_card(registry: S3ModelRegistry, active: str | None, builtin: Path | None) -> dict | None:
     if active:
-        return registry.read_card(active)
+        return registry.read_json(active, "model_card.json")
     card = builtin / "model_card.json" if builtin else None
     return json.loads(card.read_text(encoding="utf-8")) if card and card.exists() else None

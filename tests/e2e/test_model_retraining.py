@@ -1,5 +1,6 @@
-"""Retraining in the local stack, the way the README runs it: a staff correction, `python -m functions.retrain
---local-stack DIR retrain`, the intake worker serving the new version, and a one-step rollback."""
+"""Retraining in the local stack, the way the README runs it: staff corrections of category and priority,
+`python -m functions.retrain --local-stack DIR retrain`, the intake worker serving the new version (category model
+and priority levels), and a one-step rollback."""
 from __future__ import annotations
 
 import subprocess
@@ -25,6 +26,16 @@ def classified_by(api: str, token: str, index: int) -> tuple[str, str]:
     return complaint["category"], complaint["classification"]["model"]
 
 
+def triaged(api: str, token: str, description: str, email: str) -> dict:
+    accepted = submit(api, email=email, subject="About my branch visit", description=description)
+    wait_for_acknowledgement(accepted["status_url"])
+    return requests.get(f"{api}/staff/complaints/{accepted['reference']}",
+                        headers={"Authorization": f"Bearer {token}"}, timeout=5).json()["complaint"]
+
+
+LAWYER = "Visit {}: I have asked my lawyer to look at the way your branch staff spoke to me on Monday."
+
+
 def model_action(stack, *args: str) -> str:
     done = subprocess.run([sys.executable, "-m", "functions.retrain", "--local-stack", str(stack.state_dir), *args],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -45,17 +56,26 @@ def test_a_correction_retrains_the_served_model_and_rollback_restores_the_shippe
         corrected = requests.post(f"{api}/staff/complaints/{first}/category", json={"category": "policy"},
                                   headers=agent, timeout=5)
         assert corrected.status_code == 200, corrected.text
+        for n in range(5):  # staff raise every "my lawyer" complaint (legal alone: P2) to P1
+            complaint = triaged(api, token, LAWYER.format(n), f"lawyer{n}@example.com")
+            assert (complaint["priority"], complaint["classification"]["priority_rule"]) == ("P2", "legal_alone")
+            raised = requests.post(f"{api}/staff/complaints/{complaint['reference']}/priority",
+                                   json={"priority": "P1"}, headers=agent, timeout=5)
+            assert raised.status_code == 200, raised.text
 
         started = time.monotonic()
         published = model_action(stack, "retrain", "--force")
         retrain_seconds = time.monotonic() - started
         assert '"outcome": "published"' in published and '"active": "v2"' in published, published
         assert '"corrections_added": 1' in published and '"base_rows": 10063' in published
+        assert '"legal_alone": "P2 -> P1"' in published, published
 
         time.sleep(REFRESH_SECONDS)
         assert classified_by(api, token, 1)[1] == "category-v2"
+        assert triaged(api, token, LAWYER.format(9), "lawyer9@example.com")["priority"] == "P1"
 
         assert '"rolled_back_from": "v2"' in model_action(stack, "rollback")
         time.sleep(REFRESH_SECONDS)
         assert classified_by(api, token, 2)[1] == "category-v1"
+        assert triaged(api, token, LAWYER.format(10), "lawyer10@example.com")["priority"] == "P2"
     print(f"\nretraining on 10,064 rows (5-fold CV, fit, export, publish) took {retrain_seconds:.1f} s")

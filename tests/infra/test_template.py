@@ -257,7 +257,10 @@ def test_retraining_is_an_image_function_with_a_weekly_schedule_when_its_image_i
 def test_retraining_reads_corrections_by_index_and_writes_only_the_registry(template):
     granted = {action: as_list(s["Resource"]) for s in statements(template["Resources"][f"{RETRAIN_FUNCTION}Role"])
                for action in as_list(s["Action"])}
-    assert granted["dynamodb:Query"] == [{"Fn::Sub": "${EventsTable.Arn}/index/by_example"}]
+    assert granted["dynamodb:Query"] == [{"Fn::Sub": "${EventsTable.Arn}/index/by_example"},
+                                         {"Fn::GetAtt": ["StatsTable", "Arn"]}]  # rollups: the rules' volume
+    function = template["Resources"][RETRAIN_FUNCTION]["Properties"]["Environment"]["Variables"]
+    assert function["STATS_TABLE"] == {"Ref": "StatsTable"}
     assert granted["s3:PutObject"] == [{"Fn::Sub": "${ModelBucket.Arn}/category/*"}]
     assert not {a for a in granted if a.startswith("dynamodb:")} - {"dynamodb:Query"}
     worker = {action for s in statements(template["Resources"][f"{INTAKE_WORKER_FUNCTION}Role"])

@@ -83,7 +83,7 @@ def test_retraining_publishes_a_version_intake_serves_and_rollback_is_one_step(c
     assert result["version"] == "v2" and result["pointer"]["active"] == "v2"
     assert result["run"]["corrections"] == 4 and result["run"]["corrections_added"] == 4
     assert result["run"]["base_rows"] == 60
-    card = registry.read_card("v2")
+    card = registry.read_json("v2", "model_card.json")
     assert card["data"]["rows"] == 64 and card["data"]["label_counts"]["policy"] == 4 + 4
     assert card["metrics"]["runtime_parity_on_training_rows"] >= 0.999
 
@@ -117,3 +117,41 @@ def test_the_gate_keeps_the_serving_model_when_the_candidate_is_worse(corrected,
 def test_rollback_with_nothing_published_says_so(registry):
     with pytest.raises(ValueError, match="builtin version is serving"):
         handler({"action": "rollback"})
+
+
+def test_priority_corrections_teach_a_rule_its_level_and_rollback_undoes_it(client, registry, tmp_path):
+    """Staff raise 5 of 6 'my lawyer' complaints (legal alone: P2) to P1; the rollups count the rule's volume;
+    retraining moves the rule to P1, the next such complaint is P1, and a rollback makes it P2 again."""
+    from chalicelib.adapters.change_feed import ChangeFeedRepository
+    from chalicelib.domain.model import Sender
+    from chalicelib.wiring import services
+    from tests.fakes import make_message
+    from tests.integration.test_rollups_stream import StreamRecorder
+
+    stream = StreamRecorder()
+    services.override(repository=ChangeFeedRepository(services.repository, stream))
+    text = "Branch visit {}: I have asked my lawyer to look at the way your branch staff spoke to me on Monday."
+    references = [services.pipeline.process(make_message(text.format(n), sender=Sender(email=f"l{n}@example.com"),
+                                                         requested_category=None)).reference for n in range(6)]
+    for reference in references[:5]:
+        response = post_json(client, f"/staff/complaints/{reference}/priority", {"priority": "P1"}, AGENT)
+        assert response.status_code == 200, response.body
+    assert client.lambda_.invoke("kpi_rollups", {"Records": stream.records}).payload == {"batchItemFailures": []}
+
+    serving = ServingModel(registry, BUILTIN, cache_root=tmp_path / "cache", refresh_seconds=0)
+    triage = Triage(serving)
+    message = make_message(text.format(99), sender=Sender(email="new@example.com"))
+    assert triage.assess(message, [], message.received_at)[1].priority == "P2"
+
+    result = handler({"action": "retrain"})
+    assert result["outcome"] == "published", result
+    assert result["run"]["priority_corrections"] == 5
+    assert result["run"]["priority_changes"] == {"legal_alone": "P2 -> P1"}
+    levels = registry.read_json("v2", "priority_levels.json")
+    [legal] = [rule for rule in levels["rules"] if rule["rule"] == "legal_alone"]
+    assert legal["votes"] == {"P1": 5, "P2": 1} and legal["corrections_to"] == {"P1": 5}
+
+    classification = triage.assess(message, [], message.received_at)[1]
+    assert (classification.priority, classification.details["priority_rule"]) == ("P1", "legal_alone")
+    handler({"action": "rollback"})
+    assert triage.assess(message, [], message.received_at)[1].priority == "P2"

@@ -1,10 +1,13 @@
 """The retraining decisions (functions/retrain/retraining.py) and which model version serves (ServingModel)."""
+import io
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from chalicelib.adapters.model_registry import ServingModel, next_version, version_number
+from chalicelib.adapters.model_registry import (
+    S3ModelRegistry, ServingModel, artifact_digest, next_version, version_number)
 from functions.retrain.retraining import RetrainSettings, gate, should_train, training_set
 
 
@@ -75,7 +78,7 @@ class FakeRegistry:
             raise ConnectionError("S3 is down")
         return {"active": self.active} if self.active else {}
 
-    def download(self, version, root):
+    def download(self, version, root, digest=None):
         return root / "category" / version
 
 
@@ -99,3 +102,44 @@ def test_the_next_version_follows_every_published_one_and_the_builtin_one():
     assert next_version({}, "v1") == "v2"
     assert next_version({"published": ["v2", "v3"], "active": "v2"}, "v1") == "v4"  # after a rollback too
     assert next_version({}, None) == "v1"
+
+
+class FakeS3:
+    """get_object over a dict of key -> bytes, with the NoSuchKey error the registry expects."""
+
+    class exceptions:
+        class NoSuchKey(Exception):
+            pass
+
+    def __init__(self, objects: dict):
+        self.objects, self.gets = objects, 0
+
+    def get_object(self, Bucket, Key):
+        self.gets += 1
+        if Key not in self.objects:
+            raise self.exceptions.NoSuchKey(Key)
+        return {"Body": io.BytesIO(self.objects[Key])}
+
+
+def test_a_downloaded_copy_is_used_only_while_it_matches_the_pointers_digest(tmp_path):
+    published = tmp_path / "published"
+    published.mkdir()
+    (published / "manifest.json").write_text('{"version": "category-v2"}')
+    (published / "priority_levels.json").write_text('{"levels": {"media": 1}}')
+    s3 = FakeS3({f"category/v2/{p.name}": p.read_bytes() for p in published.iterdir()})
+    registry = S3ModelRegistry("bucket", client=s3)
+    digest = artifact_digest(published)
+
+    stale = tmp_path / "cache" / "category" / "v2"  # another stack's v2, left in the same cache folder
+    stale.mkdir(parents=True)
+    (stale / "manifest.json").write_text('{"version": "category-v2", "stale": true}')
+    copy = registry.download("v2", tmp_path / "cache", digest)
+    assert copy == stale and artifact_digest(copy) == digest and (copy / "priority_levels.json").exists()
+    gets = s3.gets
+    assert registry.download("v2", tmp_path / "cache", digest) == copy and s3.gets == gets  # matches: no fetch
+
+    s3.objects["category/v2/manifest.json"] = b'{"version": "tampered"}'
+    shutil.rmtree(copy)
+    with pytest.raises(ValueError, match="does not match the digest"):
+        registry.download("v2", tmp_path / "cache", digest)
+    assert not copy.exists()  # nothing half-checked is served

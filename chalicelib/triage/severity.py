@@ -110,6 +110,10 @@ _YOUNG_CHILD = r"(?:young|little|small) (?:child|children|kids?|son|daughter|boy
 _PHRASE_TABLE = (
     (SAFETY, "fire", r"(?:caught|catch|catches|catching|on|set|started a|burst into) fire\b", 16),
     (SAFETY, "fire", r"fire (?:hazard|broke out|started|department|brigade|fighters?)\b"),
+    (SAFETY, "fire", r"(?:caused|causing|causes|sparked|sparking|could (?:start|cause)|nearly (?:started|caused)"
+     r"|almost (?:started|caused)) (?:a |an )?(?:small |big |electrical )?fire\b", 40),
+    (SAFETY, "fire", r"(?:electrical|battery|heater|appliance|charger|wiring|dryer|oven|stove|microwave|cooker"
+     r"|kettle) fire\b", 12),
     (SAFETY, "flames", r"flames\b"),
     (SAFETY, "burned", r"burned\b"), (SAFETY, "burnt", r"burnt\b"), (SAFETY, "burns", r"burns\b"),
     (SAFETY, "burn", r"burn (?:marks?|injur)"),
@@ -210,7 +214,7 @@ _PHRASE_TABLE = (
 )
 _CHINESE_TERMS = {
     SAFETY: r"着火|起火|失火|冒烟|爆炸|炸了|受伤|烧伤|烫伤|触电|漏电|中毒|窒息|噎住|送医|急诊|流血|骨折|安全隐患|自燃",
-    LEGAL: r"起诉|诉讼|律师|法院|打官司|消协|消费者协会|12315|工商局|市场监管|银保监|仲裁|法律途径",
+    LEGAL: r"起诉|诉讼|律师|法院|打官司|消协|消费者协会|12315|工商局|市场监管|银保监|仲裁|法律途径|(?<![警报转广通忠劝])告你",
     MEDIA: r"微博|抖音|小红书|朋友圈|媒体|记者|曝光|上新闻|热搜|差评",
     FINANCIAL_LOSS: r"盗刷|被骗|损失|血汗钱|积蓄",
     VULNERABLE: r"老人|老年人|年迈|残疾|残障|孕妇|怀孕|婴儿|宝宝|小孩|孩子|病人|癌症|去世|过世|离世|低保|独居",

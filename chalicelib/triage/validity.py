@@ -21,6 +21,7 @@ ONLY_LINK = "only_link"
 ONLY_EMAIL = "only_email"
 ONLY_PHONE = "only_phone"
 ONLY_CONTACT = "only_contact_details"
+NO_CONTENT = "no_content"
 REASONS = {
     EMPTY: "The message is empty.",
     TOO_SHORT: "The message is too short to describe a problem.",
@@ -30,6 +31,7 @@ REASONS = {
     ONLY_EMAIL: "The message contains only an e-mail address.",
     ONLY_PHONE: "The message contains only a phone number.",
     ONLY_CONTACT: "The message contains only contact details.",
+    NO_CONTENT: "The message is only a greeting or filler words.",
 }
 
 
@@ -65,6 +67,8 @@ _DIGIT_RUN = re.compile(r"\d[\d ().-]{5,}\d")  # a phone number when it holds 7 
 _REPEATED_RUN = re.compile(r"(.)\1{2,}")  # three or more of the same character
 _REPEATED_LETTER = re.compile(r"([^\W\d_])\1{3,}")  # four or more of the same letter
 _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{6,}")
+_CONSONANT_RUN5 = re.compile(r"[bcdfghjklmnpqrstvwxz]{5}")
+_ENGLISH_CLUSTERS = ("th", "ng", "ch", "sh", "ph", "gh", "ck", "wr", "ps", "sc", "ght")
 _VOWEL = re.compile(r"[aeiouyàáâãäåèéêëìíîïòóôõöùúûüýÿæœø]")
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -75,12 +79,18 @@ _CONTACT_FILLER = frozenset(
     "tel cell your".split())
 _CJK_CONTACT_FILLER = re.compile("我的|电话|手机|号码|联系|邮箱|网址|链接|请|看|打|是")
 # Whole messages that are tests (after lower-casing and turning punctuation into spaces).
+_GREETING = r"(?:(?:hello|hi|hey|hiya|dear (?:sir|madam|team|all|support)|good (?:morning|afternoon|evening))(?: there| all| team| everyone)? )?"
 _TEST_MESSAGE = re.compile(
-    r"(?:(?:this is |it is |its )?(?:just |only )?(?:a |an )?(?:test|testing|tst)"
+    _GREETING + r"(?:(?:this is |it is |its |i am |i m )?(?:just |only )?(?:a |an )?(?:sending (?:a |an )?)?(?:test|testing|tst)"
     r"(?: (?:message|msg|mail|email|e mail|complaint|submission|ticket|sms|text|post|only|again|please|ignore"
     r"|do not reply|test|testing|\d+))*"
     r"|(?:asdf|qwerty|qwer|zxcv)(?: (?:asdf|qwerty|\d+))*|foo(?: bar)?(?: baz)?|hello world"
-    r"|(?:please )?ignore(?: this)?(?: message)?|(?:这是)?(?:一条|一个)?测试\w{0,6}|テスト\w{0,6}|\d+)", re.IGNORECASE)
+    r"|(?:please )?ignore(?: this)?(?: message)?|(?:这是)?(?:一条|一个)?测试\w{0,6}|随便(?:写|填|打)\w{0,4}|テスト\w{0,6}|\d+)",
+    re.IGNORECASE)
+# Whole messages of greetings, thanks and filler: nothing to act on.
+_FILLER_WORDS = frozenset(
+    "hi hello hey hiya there dear sir madam team all everyone support good morning afternoon evening how are you "
+    "thanks thank ok okay yes no blah bla etc nothing none na n a whatever something stuff just".split())
 _LOREM = re.compile(r"^\W*lorem ipsum", re.IGNORECASE)
 
 # Keyboard runs (rows of a QWERTY keyboard, both directions) that no English word contains.
@@ -123,6 +133,8 @@ def _judge(text: str, rules: ValidityRules) -> Verdict:
         return _invalid(kinds[0] if len(kinds) == 1 else ONLY_CONTACT)
     if _is_test_message(remainder):
         return _invalid(TEST_MESSAGE)
+    if _is_filler(remainder):
+        return _invalid(NO_CONTENT)
     return _judge_words(remainder, rules)
 
 
@@ -183,6 +195,9 @@ def _word_kind(word: str) -> str:
         return "mash"
     if _CONSONANT_RUN.search(lower):
         return "mash"
+    cluster = _CONSONANT_RUN5.search(lower)  # "alskdj"; "lengths" and "strengths" hold English digraphs
+    if cluster and not any(pair in cluster.group() for pair in _ENGLISH_CLUSTERS):
+        return "mash"
     odd_pairs = sum(lower[i:i + 2] in _MASH_PAIRS for i in range(len(lower) - 1))
     if odd_pairs >= 2 or (odd_pairs and vowels / len(lower) < 0.25):
         return "mash"
@@ -238,6 +253,14 @@ def _is_test_message(text: str) -> bool:
         return False
     normalized = _NON_WORD.sub(" ", text).strip()
     return bool(normalized) and _TEST_MESSAGE.fullmatch(normalized) is not None
+
+
+def _is_filler(text: str) -> bool:
+    """Two or more words, all greetings or filler ("hi there", "blah blah blah"); one word is judged as too short."""
+    if len(text) > TEST_MESSAGE_MAX_CHARS or not text.isascii():
+        return False
+    words = _NON_WORD.sub(" ", text).lower().split()
+    return len(words) >= 2 and _FILLER_WORDS.issuperset(words)
 
 
 def _count_cjk(text: str) -> int:

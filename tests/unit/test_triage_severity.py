@@ -30,6 +30,9 @@ def test_acceptance_threat_to_sue_and_a_fire_is_p1_with_both_signals():
         ("I have filed a complaint with the Consumer Financial Protection Bureau", "legal"),
         ("I will report you to trading standards and the ombudsman", "legal"),
         ("我要去法院起诉你们", "legal"),
+        ("电暖器起火了，我要告你们", "legal"),
+        ("The charger caused a fire in my flat", "safety"),
+        ("We had a heater fire last night", "safety"),
         ("我已经投诉到消协和12315", "legal"),
         ("I will post this on Twitter and TikTok", "media"),
         ("A journalist from the local news is interested", "media"),
@@ -64,6 +67,8 @@ def test_each_signal_is_found_with_its_evidence(text, signal):
         ("I don't want to involve a lawyer.", "legal"),
         ("没有人受伤", "safety"),
         ("我不会起诉你们", "legal"),
+        ("我警告你们，再不退款我就投诉", "legal"),  # 警告你们 is "I warn you", not "I'll sue you"
+        ("After the house fire my mortgage payments were misapplied", "safety"),  # a past event, not a hazard
         ("My child support payment was not applied.", "vulnerable"),
         ("Can my kids have a card?", "vulnerable"),
         ("My phone died", "vulnerable"),

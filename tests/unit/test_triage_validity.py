@@ -19,6 +19,13 @@ from chalicelib.triage.validity import REASONS, ValidityRules, Verdict, check_va
         ("Test message, please ignore.", "test_message"),
         ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.", "test_message"),
         ("测试", "test_message"),
+        ("Hello, this is just a test message.", "test_message"),
+        ("Hi team, sending a test", "test_message"),
+        ("随便写写", "test_message"),
+        ("hi there", "no_content"),
+        ("Blah blah blah", "no_content"),
+        ("Hello, how are you?", "no_content"),
+        ("asdkjh aslkdj alskdj alskdj alskdj", "gibberish"),
         ("这是测试消息", "test_message"),
         ("asdfghjkl", "gibberish"),
         ("jkjkjkjkjk", "gibberish"),
@@ -61,6 +68,9 @@ def test_invalid_messages_get_a_code_and_plain_words(text, code):
         "订单 12345 still not delivered, 客服不回复",  # mixed Chinese and English
         "I took a COVID test at your clinic and was billed twice",  # "test" inside a real complaint
         "The heater caught fire last night and nobody from your company has called me back since.",
+        "Hello, my refund never came",  # a greeting, then content
+        "Lengths and strengths of the cables are wrong",  # consonant clusters of English words
+        "No, thank you: cancel my subscription",
     ],
 )
 def test_real_complaints_are_valid(text):

@@ -40,7 +40,7 @@ _FIELDS = (
     ("phone", "Phone (optional)", "International format, e.g. +44 20 7946 0958.",
      '<input id="phone" name="phone" type="tel" autocomplete="tel" maxlength="32" {attrs}>'),
     ("subject", "Subject", "", '<input id="subject" name="subject" maxlength="200" required {attrs}>'),
-    ("description", "What happened?", "At least 10 characters. Include dates, order numbers and amounts if you can.",
+    ("description", "What happened?", "Include dates, order numbers and amounts if you can.",
      '<textarea id="description" name="description" rows="8" maxlength="5000" required {attrs}>{value}</textarea>'),
 )
 

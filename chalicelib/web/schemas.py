@@ -57,8 +57,10 @@ class ComplaintSubmission(_Input):
         None, max_length=254, description="E-mail and/or phone is required", json_schema_extra={"format": "email"}
     )
     phone: Optional[str] = Field(None, max_length=32, description="Any format; stored as E.164")
-    subject: str = Field(min_length=3, max_length=200)
-    description: str = Field(min_length=10, max_length=5000)
+    # No minimum lengths: an empty (or blank, or missing), short or garbage complaint is accepted and screened out
+    # as `invalid` with its reason, kept for audit; the customer is told why (the form itself asks for both fields).
+    subject: str = Field("", max_length=200)
+    description: str = Field("", max_length=5000)
     category: Optional[Category] = None
     language: Optional[str] = Field(None, pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$")
     consent: bool = Field(

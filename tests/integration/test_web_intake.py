@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.integration.conftest import drain_intake, post_json
+from tests.integration.conftest import drain_intake, post_json, staff_headers
 
 GOOD = {
     "name": "Ada Lovelace",
@@ -37,6 +37,23 @@ def test_json_submission_is_stored_once_and_acknowledged(client, aws):
     assert [(m["reference"], m["kind"], m["recipient"]) for m in outbox] == [
         (accepted["reference"], "acknowledgement", "ada@example.com")
     ]
+
+
+@pytest.mark.parametrize("subject, description, reason", [
+    ("", "", "The message is empty."),
+    ("asdf", "asdfgh qwerty", "The message does not contain readable words."),
+    ("test", "test", "The message looks like a test, not a complaint."),
+])
+def test_empty_or_garbage_complaints_are_stored_as_invalid_with_the_reason_and_a_polite_reply(
+        client, aws, subject, description, reason):
+    accepted = submit(client, {**GOOD, "subject": subject, "description": description})
+    drain_intake(client, aws["queue_url"])
+    status = json.loads(client.http.get(f"/complaints/{accepted['reference']}?token={accepted['access_token']}").body)
+    assert status["status"] == "invalid"
+    stored = json.loads(client.http.get(f"/staff/complaints/{accepted['reference']}", headers=staff_headers()).body)
+    assert stored["complaint"]["screening"]["reason"] == reason
+    outbox = [json.loads(line) for line in aws["outbox"].read_text().splitlines()]
+    assert [(m["reference"], m["recipient"]) for m in outbox] == [(accepted["reference"], "ada@example.com")]
 
 
 def browser_post(client, form: dict):
@@ -89,7 +106,7 @@ def test_poison_messages_are_reported_as_batch_item_failures(client, aws):
         ({"email": "not-an-email"}, "email"),
         ({"email": None, "phone": "12"}, "phone"),
         ({"email": None}, "body"),
-        ({"description": "short"}, "description"),
+        ({"description": ["not", "text"]}, "description"),  # an empty one is screened instead (below)
         ({"consent": False}, "consent"),
         ({"category": "weather"}, "category"),
         ({"surprise": 1}, "surprise"),

@@ -70,10 +70,13 @@ class IntakePipeline:
     def process(self, message: IntakeMessage) -> IntakeResult:
         existing = self.repository.reference_for_message(message.dedup_key)
         if existing is None:
-            thread = self._continues(message)
-            if thread is not None:
-                return self._append(thread, message)
+            named = self._named_thread(message)
+            if named is not None:
+                return self._append(named, message)
             complaint, events = self._build(message)
+            ongoing = None if complaint.duplicate_of else self._ongoing_sms_conversation(message)
+            if ongoing is not None:
+                return self._append(ongoing, message)
             if self.repository.create(complaint, events, message.dedup_key):
                 self.sla.sync_timers(None, complaint)
                 if complaint.duplicate_of:
@@ -89,13 +92,18 @@ class IntakePipeline:
             self._acknowledge(stored, message)
         return IntakeResult(stored.reference, False, stored.status)
 
-    def _continues(self, message: IntakeMessage) -> Complaint | None:
-        """The complaint this message continues: the one it names (a closed one is final: a new complaint
-        starts), or else, for SMS, the number's newest open complaint."""
+    def _named_thread(self, message: IntakeMessage) -> Complaint | None:
+        """The complaint the message names, while it is open or resolved (a closed one is final: a new complaint
+        starts)."""
         if message.thread_reference:
             named = self.repository.find(message.thread_reference)
             if named is not None and (named.status.is_open or named.status == Status.RESOLVED):
                 return named
+        return None
+
+    def _ongoing_sms_conversation(self, message: IntakeMessage) -> Complaint | None:
+        """For SMS, which has no threads: the number's newest open complaint, which a new text continues. (A text
+        that repeats an open complaint is not asked: screening stores it as a duplicate linked to the original.)"""
         if message.channel == Channel.SMS and message.sender.phone:
             open_ones = [c for c in self.repository.for_customer(None, message.sender.phone) if c.status.is_open]
             return open_ones[0] if open_ones else None

@@ -23,6 +23,13 @@ from .spam import score_spam
 from .validity import check_validity
 
 REPEAT_WINDOW = timedelta(days=30)
+BODY_ALONE_WORDS = 6  # a body of this many words is compared without its subject
+
+
+def compared_text(subject: str, body: str) -> str:
+    """What duplicate detection compares: the body, whose words a re-sent complaint keeps whatever its channel
+    (a web subject, an e-mail subject line and an SMS's first line all differ); with the subject for short bodies."""
+    return body if len(body.split()) >= BODY_ALONE_WORDS or len(body) >= 4 * BODY_ALONE_WORDS else f"{subject}\n{body}"
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,7 @@ class Triage:
 
     def assess(self, message: IntakeMessage, recent: list[Complaint], now: datetime) -> tuple[Screening, Classification]:
         """`recent`: the same customer's complaints (by e-mail or phone), newest first."""
-        shape = sketch(f"{message.subject}\n{message.text}")
+        shape = sketch(compared_text(message.subject, message.text))
         classification = self._classify(message, recent, now, shape)
         return self._screen(message, recent, now, shape), classification
 
@@ -107,7 +114,7 @@ class Triage:
             if stored.get("fingerprint") == exact:
                 return complaint, "exact duplicate"
             theirs = (MinHashSignature.decode(stored["minhash"]) if stored.get("minhash")
-                      else signature(f"{complaint.subject}\n{complaint.description}"))
+                      else signature(compared_text(complaint.subject, complaint.description)))
             if is_near_duplicate(sig, theirs, self.settings.similarity_threshold):
                 return complaint, "near duplicate"
         return None

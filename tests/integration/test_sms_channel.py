@@ -134,6 +134,19 @@ def test_an_sms_quoting_a_reference_is_appended_to_that_complaint(client, aws):
     assert history_types(accepted["reference"]) == ["received", "customer_notified", "customer_message"]
 
 
+def test_the_same_complaint_by_web_then_by_sms_from_the_same_phone_is_a_duplicate(client, aws, twilio_token):
+    web = {**GOOD, "email": None, "phone": "+1 425-555-0182"}
+    accepted = json.loads(post_json(client, "/complaints", {k: v for k, v in web.items() if v is not None}).body)
+    drain_intake(client, aws["queue_url"])
+    assert post_twilio(client, twilio_sms(GOOD["description"], "SM-again", "+14255550182")).status_code == 200
+    drain_intake(client, aws["queue_url"])
+    original, repeat = sorted(complaints_of("+14255550182"), key=lambda c: c.created_at)
+    assert original.reference == accepted["reference"] and original.channel.value == "web"
+    assert (repeat.channel.value, repeat.status.value, repeat.duplicate_of) == ("sms", "duplicate", original.reference)
+    assert "duplicate_received" in history_types(original.reference)  # the text joined the original
+    assert original.reference in outbox(aws)[-1]["text"]  # the customer is told the existing reference
+
+
 def test_a_national_number_is_stored_in_e164(client, aws):
     deliver_sns(client, pinpoint(originationNumber="(425) 555-0182", messageBody="The parcel never came, please help me"))
     drain_intake(client, aws["queue_url"])

@@ -76,9 +76,22 @@ def test_a_lightly_edited_resend_is_a_near_duplicate(pipeline, repo, clock):
     first = pipeline.process(make_message(HEATER, sender=ADA)).reference
     clock.advance(days=1)
     edited = "Hello, " + HEATER.replace("last week", "last  week").replace("4411.", "4411. Thanks")
-    # by e-mail (an SMS from a number with an open complaint simply continues it)
     mail = make_message(edited, channel=Channel.EMAIL, sender=Sender(email="ada@example.com"), subject="heater")
     assert repo.get(pipeline.process(mail).reference).duplicate_of == first
+
+
+def test_the_same_body_under_another_subject_or_by_sms_is_a_duplicate(pipeline, repo, clock):
+    """Subjects differ by channel (a web subject, an e-mail subject line, an SMS's first line); the body decides."""
+    phone = Sender(phone="+14255550182")
+    first = pipeline.process(make_message(HEATER, subject="Broken heater", sender=ADA)).reference
+    mail = make_message(HEATER, subject="Complaint", channel=Channel.EMAIL, sender=Sender(email="ada@example.com"))
+    assert repo.get(pipeline.process(mail).reference).duplicate_of == first
+    by_web = pipeline.process(make_message(HEATER, subject="Heater", sender=phone)).reference
+    clock.advance(hours=1)
+    sms = make_message(HEATER, subject=HEATER[:40], channel=Channel.SMS, sender=phone)
+    assert repo.get(pipeline.process(sms).reference).duplicate_of == by_web  # not a continuation of it
+    reply = make_message("The engineer never came on Tuesday either", subject="", channel=Channel.SMS, sender=phone)
+    assert pipeline.process(reply).reference == by_web  # other texts continue the open complaint
 
 
 def test_another_customers_identical_text_or_an_old_complaint_is_not_a_duplicate(pipeline, repo, clock):

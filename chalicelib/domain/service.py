@@ -73,8 +73,9 @@ class IntakePipeline:
             named = self._named_thread(message)
             if named is not None:
                 return self._append(named, message)
-            complaint, events = self._build(message)
-            ongoing = None if complaint.duplicate_of else self._ongoing_sms_conversation(message)
+            recent = self._recent(message)
+            complaint, events = self._build(message, recent)
+            ongoing = None if complaint.duplicate_of else self._ongoing_sms_conversation(message, recent)
             if ongoing is not None:
                 return self._append(ongoing, message)
             if self.repository.create(complaint, events, message.dedup_key):
@@ -101,12 +102,11 @@ class IntakePipeline:
                 return named
         return None
 
-    def _ongoing_sms_conversation(self, message: IntakeMessage) -> Complaint | None:
+    def _ongoing_sms_conversation(self, message: IntakeMessage, recent: list[Complaint]) -> Complaint | None:
         """For SMS, which has no threads: the number's newest open complaint, which a new text continues. (A text
         that repeats an open complaint is not asked: screening stores it as a duplicate linked to the original.)"""
         if message.channel == Channel.SMS and message.sender.phone:
-            open_ones = [c for c in self.repository.for_customer(None, message.sender.phone) if c.status.is_open]
-            return open_ones[0] if open_ones else None
+            return next((c for c in recent if c.status.is_open), None)  # an SMS sender is known by phone only
         return None
 
     def _append(self, complaint: Complaint, message: IntakeMessage) -> IntakeResult:
@@ -161,10 +161,10 @@ class IntakePipeline:
             return []
         return self.repository.for_customer(message.sender.email, message.sender.phone, limit=self.RECENT_LIMIT)
 
-    def _build(self, message: IntakeMessage) -> tuple[Complaint, list[Event]]:
+    def _build(self, message: IntakeMessage, recent: list[Complaint]) -> tuple[Complaint, list[Event]]:
         now = self.clock.now()
         reference = message.reference or new_reference(now)
-        screening, classification = self.triage.assess(message, self._recent(message), now)
+        screening, classification = self.triage.assess(message, recent, now)
         complaint = Complaint(
             reference=reference,
             channel=message.channel,

@@ -4,9 +4,9 @@
 action or a regulator, media exposure, financial loss (with the largest money amount), a vulnerable customer,
 repeat complaints and strong negative feeling, then applies `SeverityRules` (a dataclass of levels and
 thresholds). The assessment names the deciding rule (a key of RULE_LEVELS) and how many levels the raises added:
-retraining learns those rules' levels from staff corrections (`SeverityRules.with_levels`). English phrases are tried only where their trigger word occurs; Chinese terms are matched over the
-whole text. A phrase is ignored when a negation ("no one was injured", "not going to sue", 没有人受伤) comes just
-before it in the same clause.
+retraining learns those rules' levels from staff corrections (`SeverityRules.with_levels`). English phrases are
+tried only where their trigger word occurs; Chinese terms are matched over the whole text. A phrase is ignored
+when a negation ("no one was injured", "not going to sue", 没有人受伤) comes just before it in the same clause.
 """
 from __future__ import annotations
 
@@ -51,7 +51,6 @@ class SeverityRules:
     large_amounts: dict[str, float] = field(  # what counts as a large loss, per currency
         default_factory=lambda: {"USD": 1000.0, "GBP": 800.0, "EUR": 900.0, "CNY": 7000.0}
     )
-
 
     def levels(self) -> dict[str, int]:
         """The level each deciding rule sets, by rule name (see RULE_LEVELS)."""

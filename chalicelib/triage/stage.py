@@ -29,7 +29,8 @@ BODY_ALONE_WORDS = 6  # a body of this many words is compared without its subjec
 def compared_text(subject: str, body: str) -> str:
     """What duplicate detection compares: the body, whose words a re-sent complaint keeps whatever its channel
     (a web subject, an e-mail subject line and an SMS's first line all differ); with the subject for short bodies."""
-    return body if len(body.split()) >= BODY_ALONE_WORDS or len(body) >= 4 * BODY_ALONE_WORDS else f"{subject}\n{body}"
+    long_enough = len(body.split()) >= BODY_ALONE_WORDS or len(body) >= 4 * BODY_ALONE_WORDS  # CJK has no spaces
+    return body if long_enough else f"{subject}\n{body}"
 
 
 @dataclass(frozen=True)

@@ -78,15 +78,16 @@ _CONTACT_FILLER = frozenset(
     "phone please pls reach see site text thanks thank the this to url via visit website whatsapp wechat you "
     "tel cell your".split())
 _CJK_CONTACT_FILLER = re.compile("我的|电话|手机|号码|联系|邮箱|网址|链接|请|看|打|是")
-# Whole messages that are tests (after lower-casing and turning punctuation into spaces).
-_GREETING = r"(?:(?:hello|hi|hey|hiya|dear (?:sir|madam|team|all|support)|good (?:morning|afternoon|evening))(?: there| all| team| everyone)? )?"
+# Whole messages that are tests (after lower-casing and turning punctuation into spaces), maybe after a greeting.
+_GREETING = (r"(?:(?:hello|hi|hey|hiya|dear (?:sir|madam|team|all|support)|good (?:morning|afternoon|evening))"
+             r"(?: there| all| team| everyone)? )?")
 _TEST_MESSAGE = re.compile(
-    _GREETING + r"(?:(?:this is |it is |its |i am |i m )?(?:just |only )?(?:a |an )?(?:sending (?:a |an )?)?(?:test|testing|tst)"
-    r"(?: (?:message|msg|mail|email|e mail|complaint|submission|ticket|sms|text|post|only|again|please|ignore"
-    r"|do not reply|test|testing|\d+))*"
+    _GREETING + r"(?:(?:this is |it is |its |i am |i m )?(?:just |only )?(?:a |an )?(?:sending (?:a |an )?)?"
+    r"(?:test|testing|tst)(?: (?:message|msg|mail|email|e mail|complaint|submission|ticket|sms|text|post|only|again"
+    r"|please|ignore|do not reply|test|testing|\d+))*"
     r"|(?:asdf|qwerty|qwer|zxcv)(?: (?:asdf|qwerty|\d+))*|foo(?: bar)?(?: baz)?|hello world"
-    r"|(?:please )?ignore(?: this)?(?: message)?|(?:这是)?(?:一条|一个)?测试\w{0,6}|随便(?:写|填|打)\w{0,4}|テスト\w{0,6}|\d+)",
-    re.IGNORECASE)
+    r"|(?:please )?ignore(?: this)?(?: message)?|(?:这是)?(?:一条|一个)?测试\w{0,6}|随便(?:写|填|打)\w{0,4}|テスト\w{0,6}"
+    r"|\d+)", re.IGNORECASE)
 # Whole messages of greetings, thanks and filler: nothing to act on.
 _FILLER_WORDS = frozenset(
     "hi hello hey hiya there dear sir madam team all everyone support good morning afternoon evening how are you "

@@ -17,8 +17,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Protocol
 
-PRIORITIES = ("P1", "P2", "P3", "P4")
-VOLUME_PREFIX = "priority_rule:"  # chalicelib.quality.rollups.PRIORITY_RULE_PREFIX
+from chalicelib.quality.rollups import PRIORITY_RULE_PREFIX
+from chalicelib.triage.severity import PRIORITIES
+
 
 
 class PriorityCorrection(Protocol):
@@ -49,8 +50,8 @@ def volume_by_rule(counters: Mapping[str, int]) -> dict[str, Counter]:
     """{"priority_rule:media/P2": 40, ...} (rollup counters) -> {"media": Counter({"P2": 40})}."""
     volume: dict[str, Counter] = {}
     for name, count in counters.items():
-        if name.startswith(VOLUME_PREFIX) and "/" in name:
-            rule, priority = name[len(VOLUME_PREFIX):].rsplit("/", 1)
+        if name.startswith(PRIORITY_RULE_PREFIX) and "/" in name:
+            rule, priority = name[len(PRIORITY_RULE_PREFIX):].rsplit("/", 1)
             volume.setdefault(rule, Counter())[priority] += count
     return volume
 

@@ -1,5 +1,6 @@
-"""Screening and classification in the local stack, over real HTTP and the inbound mail path: the same complaint by
-web and then by e-mail is linked through duplicate_of, a fire and a lawsuit come out P1 with their signals, and
+"""Screening and classification in the local stack, over real HTTP and the inbound mail and SMS paths: the same
+complaint by web and then by e-mail (same address), or by web and then by SMS (same phone), is linked through
+duplicate_of, a fire and a lawsuit come out P1 with their signals, and
 an empty or garbage one comes out invalid with its reason."""
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from email.message import EmailMessage
 import pytest
 import requests
 
-from infra.stack_process import deliver_inbound_email, running_stack, submit, wait_for_complaints
+from infra.mint_token import local_keys
+from infra.stack_process import deliver_inbound_email, post_twilio_sms, running_stack, submit, wait_for_complaints
 
 WASHER = ("The washing machine I bought on 2 November leaks from the door seal every time I run it. "
           "Order 7731. I want a repair or a replacement.")
@@ -47,6 +49,16 @@ def test_duplicates_across_channels_p1_signals_and_invalid_complaints(tmp_path):
         history = requests.get(f"{api}/staff/complaints/{original['reference']}",
                                headers={"Authorization": f"Bearer {token}"}, timeout=5).json()["history"]
         assert any(e["type"] == "duplicate_received" for e in history)  # the text joined the original
+
+        by_phone = submit(api, email=None, phone="+44 7911 123456", subject="Leaking washer", description=WASHER)
+        assert processed(api, token, by_phone["reference"])["status"] == "new"
+        texted = post_twilio_sms(stack.endpoints, local_keys(stack.state_dir)["twilio_auth_token"], {
+            "MessageSid": "SMwasher0123456789abcdef0123456789", "From": "+447911123456", "To": "+447700900000",
+            "Body": WASHER})
+        assert texted.status_code == 200, texted.text
+        (by_sms,) = wait_for_complaints(api, token, channel="sms")
+        sms_repeat = processed(api, token, by_sms["reference"])
+        assert (sms_repeat["status"], sms_repeat["duplicate_of"]) == ("duplicate", by_phone["reference"]), sms_repeat
 
         danger = submit(api, email="omar@example.com", subject="Heater fire",
                         description="I will sue you: the heater caught fire in my kitchen last night.")

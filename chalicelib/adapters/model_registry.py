@@ -6,7 +6,9 @@
 The build ships one version with the Lambda (the layer, "builtin"); retraining publishes the next ones here.
 `active` null means the builtin version serves. Rolling back is one write of the pointer: `active` becomes the
 version published before it, or the builtin one. The files of a version are uploaded before the pointer names it,
-so a reader never sees a half-published version. The pointer also keeps each version's digest (SHA-256 of its
+so a reader never sees a half-published version. The pointer is changed by compare-and-swap (a conditional PUT on
+its ETag, the change re-applied to a fresh read when someone wrote in between), so a rollback and a publication at
+the same moment both take effect. The pointer also keeps each version's digest (SHA-256 of its
 files): a reader uses a downloaded copy only when its digest matches, so a copy left from another bucket or an
 older publication of the same version name is fetched again, and a corrupted download is refused.
 """
@@ -23,6 +25,8 @@ from typing import Any, Callable
 
 ARTIFACT_FILES = ("manifest.json", "keys.u32", "rows.u32", "priority_levels.json", "model_card.json", "MODEL_CARD.md")
 
+POINTER_ATTEMPTS = 3
+CONFLICTS = ("PreconditionFailed", "ConditionalRequestConflict")  # S3's answers to a lost compare-and-swap
 logger = logging.getLogger(__name__)
 
 
@@ -61,49 +65,73 @@ class S3ModelRegistry:
 
     def pointer(self) -> dict:
         """The pointer, or {} before the first publication."""
-        try:
-            body = self.s3.get_object(Bucket=self.bucket, Key=self.pointer_key)["Body"].read()
-        except self.s3.exceptions.NoSuchKey:
-            return {}
-        return json.loads(body)
+        return self._read_pointer()[0]
 
-    def _write_pointer(self, pointer: dict) -> dict:
-        pointer = {**pointer, "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-        self.s3.put_object(Bucket=self.bucket, Key=self.pointer_key, Body=json.dumps(pointer, indent=1).encode(),
-                           ContentType="application/json")
-        return pointer
+    def _read_pointer(self) -> tuple[dict, str | None]:
+        """(pointer, its ETag); ({}, None) before the first publication."""
+        try:
+            found = self.s3.get_object(Bucket=self.bucket, Key=self.pointer_key)
+        except self.s3.exceptions.NoSuchKey:
+            return {}, None
+        return json.loads(found["Body"].read()), found["ETag"]
+
+    def _update_pointer(self, change: Callable[[dict], dict]) -> dict:
+        """Writes change(pointer) if nobody wrote the pointer since it was read; else re-reads and retries."""
+        for attempt in range(POINTER_ATTEMPTS):
+            pointer, etag = self._read_pointer()
+            updated = {**change(pointer), "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+            try:
+                self.s3.put_object(Bucket=self.bucket, Key=self.pointer_key, ContentType="application/json",
+                                   Body=json.dumps(updated, indent=1).encode(), **condition)
+                return updated
+            except self.s3.exceptions.ClientError as error:
+                if error.response.get("Error", {}).get("Code") not in CONFLICTS:
+                    raise
+                logger.info("model registry pointer changed meanwhile (attempt %d); applying the change again", attempt)
+        raise RuntimeError(f"the pointer {self.pointer_key} kept changing; try again")
 
     def publish(self, directory: Path, version: str, builtin: str | None, **facts: Any) -> dict:
         """Uploads the artifact files, then makes `version` the active one. Returns the new pointer."""
+        if version in self.pointer().get("published", []):
+            raise ValueError(f"{version} is already published: versions are never overwritten")
         for filename in ARTIFACT_FILES:
             path = directory / filename
             if path.exists():
                 self.s3.put_object(Bucket=self.bucket, Key=f"{self.name}/{version}/{filename}", Body=path.read_bytes())
-        pointer = self.pointer()
-        published = [v for v in pointer.get("published", []) if v != version] + [version]
-        digests = {**pointer.get("digests", {}), version: artifact_digest(directory)}
-        return self._write_pointer({**pointer, "active": version, "published": published, "builtin": builtin,
-                                    "digests": digests, **facts})
+        digest = artifact_digest(directory)
+
+        def make_active(pointer: dict) -> dict:
+            if version in pointer.get("published", []):
+                raise ValueError(f"{version} was published by another run meanwhile")
+            return {**pointer, "active": version, "published": [*pointer.get("published", []), version],
+                    "builtin": builtin, "digests": {**pointer.get("digests", {}), version: digest}, **facts}
+
+        return self._update_pointer(make_active)
 
     def note(self, **facts: Any) -> dict:
         """Records facts (e.g. a rejected run) without changing which version serves."""
-        return self._write_pointer({**self.pointer(), **facts})
+        return self._update_pointer(lambda pointer: {**pointer, **facts})
 
     def rollback(self) -> dict:
         """Serves the version published before the active one (the builtin one before the first)."""
-        pointer = self.pointer()
-        published, active = pointer.get("published", []), pointer.get("active")
-        if not active:
-            raise ValueError("nothing to roll back: the builtin version is serving")
-        earlier = published[: published.index(active)] if active in published else []
-        return self._write_pointer({**pointer, "active": earlier[-1] if earlier else None, "rolled_back_from": active})
+        def previous(pointer: dict) -> dict:
+            published, active = pointer.get("published", []), pointer.get("active")
+            if not active:
+                raise ValueError("nothing to roll back: the builtin version is serving")
+            earlier = published[: published.index(active)] if active in published else []
+            return {**pointer, "active": earlier[-1] if earlier else None, "rolled_back_from": active}
+
+        return self._update_pointer(previous)
 
     def activate(self, version: str | None) -> dict:
         """Serves a published version again (or None: the builtin one)."""
-        pointer = self.pointer()
-        if version is not None and version not in pointer.get("published", []):
-            raise ValueError(f"{version} was never published; published: {pointer.get('published', [])}")
-        return self._write_pointer({**pointer, "active": version})
+        def chosen(pointer: dict) -> dict:
+            if version is not None and version not in pointer.get("published", []):
+                raise ValueError(f"{version} was never published; published: {pointer.get('published', [])}")
+            return {**pointer, "active": version}
+
+        return self._update_pointer(chosen)
 
     def download(self, version: str, root: Path, digest: str | None = None) -> Path:
         """The version's files under root/<name>/<version>/: a copy already there when it matches `digest` (the

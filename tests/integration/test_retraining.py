@@ -155,3 +155,31 @@ def test_priority_corrections_teach_a_rule_its_level_and_rollback_undoes_it(clie
     assert (classification.priority, classification.details["priority_rule"]) == ("P1", "legal_alone")
     handler({"action": "rollback"})
     assert triage.assess(message, [], message.received_at)[1].priority == "P2"
+
+
+def test_pointer_changes_are_compare_and_swap_so_concurrent_writers_both_take_effect(registry, tmp_path):
+    """A run noting its result while staff roll back: the stale write is refused and re-applied to the fresh
+    pointer, so the rollback is not undone. A version is never published twice."""
+    version = tmp_path / "v2"
+    version.mkdir()
+    (version / "manifest.json").write_text('{"version": "category-v2"}')
+    registry.publish(version, "v2", "v1")
+    with pytest.raises(ValueError, match="already published"):
+        registry.publish(version, "v2", "v1")
+
+    staff = S3ModelRegistry(BUCKET)
+    reads = []
+    original_read = registry._read_pointer
+
+    def read_then_staff_roll_back():
+        read = original_read()
+        if not reads:  # between this run's read and its write, staff roll back
+            staff.rollback()
+        reads.append(read)
+        return read
+
+    registry._read_pointer = read_then_staff_roll_back
+    pointer = registry.note(last_run={"outcome": "rejected"})
+    assert len(reads) == 2  # the first write lost the compare-and-swap and was applied again
+    assert pointer["active"] is None and pointer["rolled_back_from"] == "v2"
+    assert pointer["last_run"] == {"outcome": "rejected"} and staff.pointer() == pointer

@@ -256,7 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         wait_for_http(f"{api_url}/", chalice)
         info = {**endpoints(stack, api_url, moto_url, state_dir, outbox, outbox / "alerts.jsonl"),
                 "model_base_data": base_data}
-        endpoints_file.write_text(json.dumps(info, indent=2))
+        partial = endpoints_file.with_suffix(".partial")
+        partial.write_text(json.dumps(info, indent=2))
+        partial.replace(endpoints_file)  # atomic: a reader that sees the file sees all of it
         print(banner(info, time.monotonic() - started, args.retry_delay), flush=True)
         if args.demo:
             from infra.demo import post_demo_complaints

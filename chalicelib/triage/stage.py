@@ -64,12 +64,6 @@ class Triage:
         self._refresh()
         return self._model
 
-    @property
-    def severity_rules(self) -> SeverityRules:
-        """The serving version's priority rules."""
-        self._refresh()
-        return self._rules
-
     def _refresh(self) -> None:
         directory = self._locate()
         if directory == self._model_dir:
@@ -84,6 +78,7 @@ class Triage:
 
     def assess(self, message: IntakeMessage, recent: list[Complaint], now: datetime) -> tuple[Screening, Classification]:
         """`recent`: the same customer's complaints (by e-mail or phone), newest first."""
+        self._refresh()  # once: category model and priority rules come from the same version
         shape = sketch(compared_text(message.subject, message.text))
         classification = self._classify(message, recent, now, shape)
         return self._screen(message, recent, now, shape), classification
@@ -125,7 +120,7 @@ class Triage:
         feeling = analyze_sentiment(message.text, subject=message.subject)
         repeats = sum(1 for c in recent if c.created_at >= now - REPEAT_WINDOW)
         severity = assess_severity(message.text, subject=message.subject, prior_complaints_30d=repeats,
-                                   sentiment=feeling.score, rules=self.severity_rules)
+                                   sentiment=feeling.score, rules=self._rules)
         category, confidence, needs_triage, top, model_version = self._category(message)
         signals = severity.signal_names
         if message.requested_category in self.settings.categories:
@@ -155,7 +150,7 @@ class Triage:
         """(category, confidence, needs_triage, top, model version). A confident model decides; else the
         customer's own choice; else the model's guess, checked by a person."""
         requested = message.requested_category if message.requested_category in self.settings.categories else None
-        model = self.model
+        model = self._model
         if model is None:
             return requested or "general", None, requested is None, [], "no-model"
         prediction = model.predict(f"{message.subject}\n{message.text}")

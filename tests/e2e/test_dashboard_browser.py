@@ -2,7 +2,6 @@
 drawn SVG in the browser's DOM, and a screenshot of the page is kept in build/test-artifacts/dashboard.png."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -10,18 +9,12 @@ from pathlib import Path
 import pytest
 
 from chalicelib.web.dashboard import render_dashboard, sample_dashboard_data
+from tests.e2e.browser import chromium_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACT = ROOT / "build" / "test-artifacts" / "dashboard.png"
 DRAWN = {"path", "rect", "circle", "line", "polyline", "polygon"}
 TIMEOUT_S = 25
-
-
-def chromium() -> str:
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not binary:
-        pytest.skip("no chromium binary on PATH")
-    return binary
 
 
 def run_chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
@@ -65,7 +58,7 @@ def page(tmp_path_factory):
 
 
 def test_every_chart_is_drawn_in_the_browser(page, tmp_path):
-    binary = chromium()
+    binary = chromium_binary()
     data, path = page
     result = run_chromium(binary, tmp_path / "profile", "--dump-dom", path.as_uri())
     assert result.returncode == 0, result.stderr[-2000:]
@@ -83,7 +76,7 @@ def test_every_chart_is_drawn_in_the_browser(page, tmp_path):
 
 
 def test_screenshot_is_kept_as_an_artifact(page, tmp_path):
-    binary = chromium()
+    binary = chromium_binary()
     _, path = page
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     ARTIFACT.unlink(missing_ok=True)

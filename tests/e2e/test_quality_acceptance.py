@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 import requests
 
 from infra.stack_process import running_stack
+from tests.e2e.browser import chromium_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "build" / "test-artifacts"
@@ -42,9 +42,7 @@ def test_replayed_traffic_gives_matching_kpis_alerts_a_pdca_check_and_a_rendered
         assert check["before"]["count"] > 0 and check["after"]["count"] > 0
         assert check["after"]["value"] < check["before"]["value"]  # the replayed improvement shows
 
-        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-        if chromium is None:
-            pytest.skip("no chromium for the dashboard check")
+        chromium = chromium_binary()
         url = f"{stack.endpoints['api_url']}/dashboard?access_token={stack.endpoints['manager_token']}"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shot = ARTIFACTS / "dashboard-local-stack.png"

@@ -1,0 +1,139 @@
+"""Every page in Debian's Chromium through Playwright, as a person uses it: the form filled in and submitted (with
+and without mistakes), the status page, the survey and the dashboard, each scanned by axe-core.
+
+The browser talks to the app through Playwright's request routing: each request the page makes is answered by
+Chalice's test client on moto, so forms really post and links really navigate, with no server to start.
+Screenshots go to build/test-artifacts/pages/."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from chalicelib.web.auth import mint_local_token
+from tests.e2e.browser import chromium_binary
+from tests.integration.conftest import drain_intake, provision_fake_aws
+
+ORIGIN = "http://testserver"  # PUBLIC_BASE_URL in the tests: the links the app writes
+ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artifacts" / "pages"
+HOP_BY_HOP = {"content-length", "transfer-encoding", "connection"}
+
+pytest.importorskip("playwright")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Chalice's test client on moto, and a Chromium page whose requests to ORIGIN it answers."""
+    from axe_playwright_python.sync_playwright import Axe
+    from chalice.test import Client
+    from playwright.sync_api import sync_playwright
+
+    import app as application
+
+    with provision_fake_aws(tmp_path_factory.mktemp("pages")) as aws, Client(application.app) as client:
+        def answer(route):
+            request = route.request
+            url = urlsplit(request.url)
+            path = url.path + (f"?{url.query}" if url.query else "")
+            headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+            response = client.http.request(request.method, path, headers=headers, body=request.post_data_buffer or b"")
+            route.fulfill(status=response.status_code, body=response.body,
+                          headers={k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP})
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium_binary(), args=["--no-sandbox"])
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context.route(f"{ORIGIN}/**", answer)
+            page = context.new_page()
+            yield {"page": page, "client": client, "aws": aws, "axe": Axe(), "context": context}
+            browser.close()
+
+
+def scan(site, name: str) -> None:
+    """axe-core finds no violation; a desktop and a 375 px screenshot are kept."""
+    page = site["page"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.screenshot(path=ARTIFACTS / f"{name}-375.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    violations = site["axe"].run(page).response["violations"]
+    assert not violations, json.dumps([(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                                       for v in violations], indent=1)
+
+
+def submit_form(page, **fields: str) -> None:
+    page.goto(f"{ORIGIN}/")
+    for name, value in fields.items():
+        page.fill(f"[name={name}]", value)
+    if fields:
+        page.check("[name=consent]")
+    page.click("button[type=submit], input[type=submit]")
+
+
+def test_the_form_and_its_errors_in_the_browser(site):
+    page = site["page"]
+    page.goto(f"{ORIGIN}/")
+    assert page.locator("form").count() == 1
+    scan(site, "form")
+
+    submit_form(page, name="Ada", email="not-an-address", subject="Parcel", description="It never came.")
+    body = page.inner_text("body")
+    assert "email" in body.lower()  # the mistake is named on the first submit
+    scan(site, "form-errors")
+
+
+def test_a_complaint_from_the_form_to_its_status_page_and_survey(site):
+    page, client, aws = site["page"], site["client"], site["aws"]
+    submit_form(page, name="Ada Lovelace", email="ada@example.com", subject="Parcel never arrived",
+                description="Order 4411 was marked delivered but it never came to my door.")
+    thanks = page.inner_text("body")
+    reference = re.search(r"CMP-\d{8}-[A-Z0-9]+", thanks).group(0)
+    scan(site, "submitted")
+
+    drain_intake(client, aws["queue_url"])
+    status_link = page.locator(f"a[href*='/complaints/{reference}']")
+    assert status_link.count() >= 1, thanks
+    status_link.first.click()
+    assert reference in page.inner_text("body")
+    assert "token=" not in page.evaluate("document.referrer")  # the previous page's URL leaks nothing
+    scan(site, "status")
+
+
+def test_the_survey_page_and_answer(site):
+    from chalicelib.domain.lifecycle import Actor, Command
+    from chalicelib.wiring import services
+    from tests.fakes import make_message
+
+    page, aws = site["page"], site["aws"]
+    reference = services.pipeline.process(make_message()).reference
+    services.complaint_service.perform(reference, Command(
+        "resolve", message="We refunded the parcel.", resolution_code="refunded", root_cause="process"),
+        Actor("agent-1", "agent"))
+    complaint = services.repository.get(reference)
+    assert services.surveys.send(reference, complaint.resolved_at + timedelta(minutes=61)).outcome == "sent"
+    lines = [json.loads(line) for line in aws["outbox"].read_text().splitlines()]
+    (survey,) = [m for m in lines if m["kind"] == "survey" and m["reference"] == reference]
+    link = re.search(r"https?://[^/\s]+(/survey/\S+?)[\s)]", survey["text"]).group(1)
+
+    page.goto(f"{ORIGIN}{link}")
+    scan(site, "survey")
+    page.check("input[name=score][value='5']")
+    page.click("button[type=submit], input[type=submit]")
+    assert page.locator("form").count() == 0  # answered once: no form to answer again
+    scan(site, "survey-answered")
+
+
+def test_the_dashboard(site):
+    token = mint_local_token("test-jwt-signing-key-0123456789abcdef", "manager-1", "manager")
+    site["context"].set_extra_http_headers({"Authorization": f"Bearer {token}"})
+    try:
+        site["page"].goto(f"{ORIGIN}/dashboard")
+        assert site["page"].locator("h1").count() == 1
+        scan(site, "dashboard")
+    finally:
+        site["context"].set_extra_http_headers({})

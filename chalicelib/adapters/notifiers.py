@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 
 from ..domain.model import Channel, Complaint
 from ..domain.ports import Delivery, DeliveryFailed, SmsConsents
-from ..mail.compose import compose, message_id_for
+from ..mail.compose import compose, message_id_for, recipient_address
 
 # One config per container; the worker registers the Lambda context on it.
 idempotency_config = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
@@ -127,6 +127,11 @@ def sms_reply(transport: Transport, phone: str, kind: str, text: str) -> str:
 
 
 def raw_email(message: OutgoingMessage, sender_email: str, sender_name: str = "Customer Care") -> bytes:
+    """The MIME bytes; an address that cannot be written in a header is a permanent failure, not a crash."""
+    try:
+        recipient_address(message.recipient)
+    except ValueError as error:
+        raise DeliveryFailed(f"InvalidAddress: {error}", permanent=True) from None
     return compose(reference=message.reference, sender=sender_email, sender_name=sender_name,
                    recipient=message.recipient, subject=message.subject, text=message.text,
                    message_id=message.message_id, thread=message.thread, automatic=message.kind == "acknowledgement")

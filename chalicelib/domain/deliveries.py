@@ -53,19 +53,21 @@ class DeliveryRecorder:
         self._append(reference, change)
 
     def failed(self, reference: str, kind: str, reason: str, *, channel: str | None = None,
-               claim: str | None = None) -> bool:
-        """Appends 'delivery_failed' and alerts. `claim` (e.g. a bounce notification's id) makes it happen once."""
+               claim: str | None = None, text: str | None = None) -> bool:
+        """Appends 'delivery_failed' (with the unsent `text`, when there is one) and alerts. `claim` (e.g. a bounce
+        notification's id) makes it happen once."""
         def change(current: Complaint, now: datetime) -> tuple[dict[str, Any], Event]:
-            text = f"{_what(kind)} could not be delivered{f' by {channel}' if channel else ''}: {reason}"
-            return {}, _event(current, now, "delivery_failed", Visibility.INTERNAL, text,
-                              {"kind": kind, "channel": channel, "reason": reason})
+            note = f"{_what(kind)} could not be delivered{f' by {channel}' if channel else ''}: {reason}"
+            return {}, _event(current, now, "delivery_failed", Visibility.INTERNAL, note,
+                              {"kind": kind, "channel": channel, "reason": reason,
+                               **({"unsent_text": text} if text else {})})
 
         stored = self._append(reference, change, claim=claim)
         if stored and self.alerts is not None:
             complaint = self.repository.get(reference)
             self.alerts.publish(Alert(
                 type="delivery_failed", severity="warning",
-                subject=f"{reference}: {_what(kind).lower()} to the customer could not be delivered",
+                subject=f"{reference}: {_what(kind).lower()} could not be delivered",
                 body={"reference": reference, "kind": kind, "channel": channel, "reason": reason,
                       "team": complaint.team, "assignee": complaint.assignee},
                 team=complaint.team, category=complaint.category, dedup_key=f"{reference}#delivery#{claim or kind}",

@@ -86,7 +86,8 @@ class EmailIntake:
         if kind == Kind.BOUNCE:
             reference = self._thread_of((disposition.bounced_message_id,)) or disposition.thread_reference
             if reference and self.repository.find(reference):
-                self.deliveries.failed(reference, "reply", f"bounced: {disposition.reason}", channel="email",
+                self.deliveries.failed(reference, "reply", f"bounced: {disposition.diagnostic or disposition.reason}",
+                                       channel="email",
                                        claim=f"bounce#{note.ses_message_id}")
                 return self._logged(note, parsed, "delivery_failure", kind.value, disposition.reason, reference)
             return self._logged(note, parsed, "ignored", kind.value, disposition.reason)

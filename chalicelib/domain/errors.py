@@ -23,3 +23,12 @@ class InvalidCommand(DomainError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+class NotDelivered(DomainError):
+    """A message to the customer was not sent, so the action that carried it was not recorded. `transient`: the
+    provider may accept it later (retrying the same request is safe); otherwise it never will as it stands."""
+
+    def __init__(self, message: str, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .deliveries import DeliveryRecorder, extend_thread
-from .errors import ConcurrentModification, IllegalTransition
+from .errors import ConcurrentModification, IllegalTransition, NotDelivered
 from .lifecycle import CUSTOMER, SYSTEM, Actor, Command, apply, reaches_customer
 from .model import Channel, Complaint, Event, IntakeMessage, Status, Visibility
 from .ports import AckLimiter, AlertPublisher, Clock, ComplaintRepository, CustomerNotifier, DeliveryFailed
@@ -251,35 +251,69 @@ class ComplaintService:
     def perform(
         self, reference: str, command: Command, actor: Actor, expected_version: int | None = None
     ) -> tuple[Complaint, Event]:
+        if reaches_customer(command):
+            return self._perform_with_message(reference, command, actor, expected_version)
         for attempt in range(self.MAX_ATTEMPTS):
-            current = self.repository.get(reference)
-            if expected_version is not None and current.version != expected_version:
-                raise ConcurrentModification(
-                    f"complaint is at version {current.version}, not {expected_version}; reload and retry"
-                )
-            now = self.clock.now()
-            changed, event = apply(current, command, actor, now)
-            changed, event = self._rerouted(changed, event, command)
-            if self.sla is not None:
-                changed = self.sla.stamp(changed, [*self.repository.history(reference), event], now)
+            current = self._current(reference, expected_version)
             try:
-                self.repository.save(changed, event)
-                if self.sla is not None:
-                    self.sla.sync_timers(current, changed)
-                break
+                return self._record(current, command, actor)
             except ConcurrentModification:
                 if expected_version is not None or attempt == self.MAX_ATTEMPTS - 1:
                     raise
-        if reaches_customer(command):
-            try:
-                delivery = self.notifier.send(changed, command.action, command.message or "")
-            except DeliveryFailed as failure:  # retried with backoff by the transport; the action itself stands
-                self.deliveries.failed(reference, command.action, failure.reason)
-            else:
-                self.deliveries.delivered(reference, command.action, delivery)
-            changed = self.repository.get(reference)
-        return changed, event
+        raise AssertionError("unreachable")
 
+    def _perform_with_message(self, reference: str, command: Command, actor: Actor,
+                              expected_version: int | None) -> tuple[Complaint, Event]:
+        """Sending and recording are one unit: the message goes out first, keyed on the version it answers (so a
+        retried request finds the send done and sends nothing again), and only a message that was sent is recorded,
+        once. A message that cannot be sent records `delivery_failed` (the clocks keep running) and raises
+        NotDelivered, so the agent is told at once."""
+        current = self._current(reference, expected_version)
+        apply(current, command, actor, self.clock.now())  # refused by the state machine before anything is sent
+        try:
+            delivery = self.notifier.send(current, command.action, command.message or "")
+        except DeliveryFailed as failure:  # transient, after the transport's retries: nothing recorded, retry safe
+            raise NotDelivered(f"the message was not sent ({failure.reason}); nothing was recorded, try again",
+                               transient=True) from failure
+        if delivery is None or delivery.failure:
+            reason = delivery.failure if delivery else "no e-mail on file and no phone that accepts SMS"
+            self.deliveries.failed(reference, command.action, reason, channel=delivery.channel if delivery else None,
+                                   text=command.message)
+            raise NotDelivered(f"the message was not delivered to the customer: {reason}")
+        for attempt in range(self.MAX_ATTEMPTS * 2):  # sent: record it, on the newest version if others wrote first
+            try:
+                changed, event = self._record(current, command, actor, {"delivery": {
+                    "channel": delivery.channel, "message_id": delivery.message_id}})
+                break
+            except ConcurrentModification:
+                if attempt == self.MAX_ATTEMPTS * 2 - 1:
+                    raise
+                current = self.repository.get(reference)
+        self.deliveries.delivered(reference, command.action, delivery)
+        return self.repository.get(reference), event
+
+    def _current(self, reference: str, expected_version: int | None) -> Complaint:
+        current = self.repository.get(reference)
+        if expected_version is not None and current.version != expected_version:
+            raise ConcurrentModification(
+                f"complaint is at version {current.version}, not {expected_version}; reload and retry"
+            )
+        return current
+
+    def _record(self, current: Complaint, command: Command, actor: Actor,
+                data: dict | None = None) -> tuple[Complaint, Event]:
+        """Applies the command to `current` and saves it with its event under the optimistic lock."""
+        now = self.clock.now()
+        changed, event = apply(current, command, actor, now)
+        if data:
+            event = dataclasses.replace(event, data={**event.data, **data})
+        changed, event = self._rerouted(changed, event, command)
+        if self.sla is not None:
+            changed = self.sla.stamp(changed, [*self.repository.history(current.reference), event], now)
+        self.repository.save(changed, event)
+        if self.sla is not None:
+            self.sla.sync_timers(current, changed)
+        return changed, event
 
     def _rerouted(self, changed: Complaint, event: Event, command: Command) -> tuple[Complaint, Event]:
         """A category correction, an unlinked duplicate or a released complaint is routed again; the event says

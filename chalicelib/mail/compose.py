@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
+from email.header import decode_header, make_header
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from datetime import datetime, timezone
@@ -32,9 +36,9 @@ def compose(
 ) -> bytes:
     """A text/plain UTF-8 mail answering the thread: In-Reply-To is its newest Message-ID, References the chain."""
     mail = EmailMessage()
-    mail["From"] = formataddr((sender_name, sender))
-    mail["To"] = recipient
-    mail["Subject"] = tag_subject(subject, reference)
+    mail["From"] = formataddr((header_text(sender_name), sender))
+    mail["To"] = str(recipient_address(recipient))
+    mail["Subject"] = header_text(tag_subject(subject, reference))
     mail["Date"] = format_datetime(date or datetime.now(timezone.utc))
     mail["Message-ID"] = message_id
     if thread:
@@ -45,6 +49,36 @@ def compose(
         mail["Auto-Submitted"] = "auto-replied"  # RFC 3834: an auto-responder must not answer our acknowledgement
     mail.set_content(f"{text.rstrip()}\n\n{body_marker(reference)}\n", charset="utf-8")
     return mail.as_bytes()
+
+
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+
+
+def header_text(value: str) -> str:
+    """Text that can only ever be one header's value: encoded-words are decoded (at most 3 rounds, as a mail client
+    would show them), then every line break and control character (CR, LF, U+2028, ...) becomes a space and what
+    is left of encoded-word syntax is broken up, so nothing a customer wrote can add a header."""
+    for _ in range(3):
+        decoded = _ENCODED_WORD.sub(_decoded_word, value)
+        if decoded == value:
+            break
+        value = decoded
+    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs") else ch for ch in value)
+    return " ".join(cleaned.replace("=?", "= ?").split())
+
+
+def _decoded_word(word: re.Match) -> str:
+    try:
+        return str(make_header(decode_header(word.group(0))))
+    except (ValueError, LookupError, UnicodeError):
+        return word.group(0)
+
+
+def recipient_address(recipient: str) -> Address:
+    """The customer's address as one mailbox; ValueError when it cannot be written in a To header."""
+    if recipient != header_text(recipient) or recipient.count("@") != 1:
+        raise ValueError(f"not a single mailbox: {recipient!r}")
+    return Address(addr_spec=recipient)
 
 
 def _trimmed(thread: tuple[str, ...]) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ class Disposition:
     thread_reference: str | None = None  # the complaint this message belongs to, when it names one
     bounced_message_id: str | None = None  # for bounces: the Message-ID of the mail that could not be delivered
     may_auto_reply: bool = False  # True only for mail a person sent that does not ask to get no automatic reply
+    diagnostic: str | None = None  # for bounces: the receiving server's SMTP answer, e.g. "550 5.1.1 User unknown"
 
 
 MAILER_DAEMONS = frozenset({"mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon", "mdaemon"})
@@ -67,6 +68,8 @@ _ABUSE_REPORT = re.compile(r"this is an? (e-?mail )?abuse report|authentication[
                            r"email abuse complaint", re.IGNORECASE)
 _JMRP_SUBJECT = re.compile(r"^\s*complaint about message from \d{1,3}(\.\d{1,3}){3}\b", re.IGNORECASE)  # Hotmail
 _SES_NOTIFICATION = re.compile(r'"(?:notificationType|eventType)"\s*:\s*"(Bounce|Complaint)"')
+_DIAGNOSTIC_CODE = re.compile(r"^\s*diagnostic-code:\s*(?:smtp\s*;\s*)?(\S[^\r\n]*)", re.IGNORECASE | re.MULTILINE)
+_SMTP_REPLY = re.compile(r"\b([45]\d\d[ -][245]\.\d{1,3}\.\d{1,3}\b[^\r\n]*)")
 _INLINE_MESSAGE_ID = re.compile(r"^\s*Message-ID:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
 _AUTO_REPLY_SUBJECT = re.compile(
     r"^\s*(out of (the )?office\b|auto(matic|matische)?[- ]?(reply|response|antwort|risposta)\b|auto:|autoreply|"
@@ -90,7 +93,8 @@ def classify(parsed: ParsedEmail, ses_verdicts: Mapping[str, Any] | None = None)
     bounce = _bounce(parsed)
     if bounce:
         bounced = _bounced_message_id(parsed)
-        return Disposition(Kind.BOUNCE, bounce, reference_in_message_id(bounced) or thread, bounced)
+        return Disposition(Kind.BOUNCE, bounce, reference_in_message_id(bounced) or thread, bounced,
+                           diagnostic=smtp_diagnostic(parsed.full_text))
     auto = _read_receipt(parsed) or _auto_reply(parsed)
     if auto:
         return Disposition(Kind.AUTO_REPLY, auto, thread)
@@ -204,6 +208,13 @@ def _may_auto_reply(parsed: ParsedEmail) -> bool:
         or any(parsed.loop_headers.get(name) for name in LIST_HEADERS)
         or suppress & {"all", "autoreply", "oof"}
     )
+
+
+def smtp_diagnostic(text: str) -> str | None:
+    """The SMTP reply a bounce quotes: its DSN Diagnostic-Code, else the first "550 5.1.1 ..." line."""
+    head = text[:20_000]
+    found = _DIAGNOSTIC_CODE.search(head) or _SMTP_REPLY.search(head)
+    return " ".join(found.group(1).split())[:200] if found else None
 
 
 def _bounced_message_id(parsed: ParsedEmail) -> str | None:

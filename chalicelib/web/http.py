@@ -12,7 +12,7 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from ..config import settings
-from ..domain.errors import ConcurrentModification, IllegalTransition, InvalidCommand, NotFound
+from ..domain.errors import ConcurrentModification, IllegalTransition, InvalidCommand, NotDelivered, NotFound
 from .auth import Forbidden, Unauthenticated, authenticate, cognito_authorizer
 from .schemas import ErrorResponse
 
@@ -183,6 +183,7 @@ _STATUS: list[tuple[type[Exception], int, str]] = [
     (NotFound, 404, "not_found"),
     (IllegalTransition, 409, "illegal_transition"),
     (ConcurrentModification, 409, "conflict"),
+    (NotDelivered, 422, "not_delivered"),  # a transient failure is 503 "not_sent" (below): the same request may retry
 ]
 
 
@@ -195,8 +196,10 @@ def error_response(error: Exception, wants_html: bool = False, submitted: dict[s
     fields = getattr(error, "fields", None)
     if isinstance(error, InvalidCommand) and error.field:
         fields = {error.field: str(error)}
-    payload = ErrorResponse(error=code, message=str(error), fields=fields)
     headers = {"WWW-Authenticate": 'Bearer realm="staff"'} if status == 401 else {}
+    if isinstance(error, NotDelivered) and error.transient:
+        status, code, headers = 503, "not_sent", {"Retry-After": "30"}
+    payload = ErrorResponse(error=code, message=str(error), fields=fields)
     if wants_html:
         from .pages import error_page
 

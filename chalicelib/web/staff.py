@@ -6,7 +6,7 @@ from typing import Any
 from chalice import Blueprint
 from pydantic import BaseModel
 
-from ..domain.lifecycle import Actor, Command, allowed_actions
+from ..domain.lifecycle import CUSTOMER_FACING, Actor, Command, allowed_actions
 from ..domain.model import Complaint, Event
 from ..domain.ports import ComplaintQuery
 from ..observability import logger
@@ -87,7 +87,8 @@ def _register_action(action: str, segment: str, body_model: type[BaseModel], rol
         staff_routes, f"/staff/complaints/{{reference}}/{segment}", "POST",
         summary=f"{action.replace('_', ' ').capitalize()} (needs role {role} or higher; 409 if the state forbids it)",
         tag="staff", role=role, body=body_model,
-        responses={200: s.ComplaintDetail, **ERRORS, 409: s.ErrorResponse},
+        responses={200: s.ComplaintDetail, **ERRORS, 409: s.ErrorResponse,
+                   **({422: s.ErrorResponse, 503: s.ErrorResponse} if action in CUSTOMER_FACING else {})},
     )
     def perform(request: Any, user: StaffUser, reference: str, body: Any):
         fields = body.model_dump(exclude={"expected_version"}, exclude_none=True)

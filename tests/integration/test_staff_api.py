@@ -267,6 +267,41 @@ def _refs(node):
 
 
 # lists ------------------------------------------------------------------------------------------------
+# a reply that did not reach the customer ------------------------------------------------------------
+def test_a_reply_to_a_number_that_sent_stop_is_not_a_response(client, aws):
+    from chalicelib.domain.ports import SmsConsentChange
+    from chalicelib.wiring import services
+
+    reference = submitted(client, aws, email=None, phone="+447911123456")
+    services.sms_consents.record(SmsConsentChange("+447911123456", "STOP", "stop", "opted_out",
+                                                  datetime.now(timezone.utc), "sms-stop-1", "aws"))
+    for _ in range(2):  # the agent tries again: still refused, and still no response recorded
+        response = act(client, reference, "responses", {"message": "We have found your parcel."})
+        assert response.status_code == 422, response.body
+        assert body(response)["error"] == "not_delivered" and "no phone that accepts SMS" in body(response)["message"]
+
+    history = body(client.http.get(f"/staff/complaints/{reference}", headers=AGENT))["history"]
+    assert "respond" not in [e["type"] for e in history]
+    failed = [e for e in history if e["type"] == "delivery_failed"]
+    assert len(failed) == 2 and failed[0]["data"]["unsent_text"] == "We have found your parcel."
+    sla = body(client.http.get(f"/complaints/{reference}/sla", headers=AGENT))
+    first = next(c for c in sla["clocks"] if c["name"] == "first_response")
+    assert first["state"] != "met" and first["stopped_at"] is None
+
+
+def test_a_reply_whose_subject_hides_a_header_is_sent_as_one_subject(client, aws):
+    reference = submitted(client, aws, subject="Refund =?utf-8?b?DQpCY2M6IGVAZXZpbA==?= please\r\nCc: x@evil")
+    response = act(client, reference, "responses", {"message": "Your refund is on its way."})
+    assert response.status_code == 200, response.body
+    import email
+    from email import policy
+
+    (reply,) = [m for m in outbox(aws) if m["kind"] == "respond"]
+    mail = email.message_from_string(reply["raw"], policy=policy.default)
+    assert "Bcc" not in mail and "Cc" not in mail and len(mail.get_all("Subject")) == 1
+    assert [e["type"] for e in body(response)["history"]].count("respond") == 1
+
+
 # Listing only reads, so the list tests share one fake AWS and one data set (module scope). They stay last in
 # this file: moto's mock_aws does not nest, and the function-scoped `aws` fixture must not run inside this one.
 @pytest.fixture(scope="module")
@@ -423,3 +458,4 @@ def test_a_tampered_cursor_is_400_not_500(lists):
     tampered = base64.urlsafe_b64encode(json.dumps({"p": month, "k": {"reference": "x"}}).encode()).decode()
     response = client.http.get("/staff/complaints?" + urlencode({"cursor": tampered}), headers=AGENT)
     assert response.status_code == 400
+

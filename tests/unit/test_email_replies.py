@@ -5,7 +5,9 @@ from email import policy
 
 import pytest
 
+
 from chalicelib.adapters.notifiers import ChannelNotifier, OutgoingMessage, outgoing, raw_email
+from chalicelib.domain.errors import NotDelivered
 from chalicelib.domain.lifecycle import Actor, Command
 from chalicelib.domain.model import Channel
 from chalicelib.domain.ports import DeliveryFailed
@@ -137,14 +139,18 @@ def test_a_transient_failure_propagates_so_the_queue_retries_and_the_retry_compl
     assert repo.get(result.reference).ack_sent_at is not None
 
 
-def test_a_staff_reply_that_cannot_be_sent_keeps_the_action_and_records_the_failure(repo, clock):
+@pytest.mark.parametrize("permanent", [True, False])
+def test_a_staff_reply_that_cannot_be_sent_is_not_a_response(repo, clock, permanent):
     alerts = RecordingAlerts()
-    transport = ScriptedTransport(DeliveryFailed("ServiceUnavailable", permanent=False))
+    transport = ScriptedTransport(DeliveryFailed("MessageRejected: address blacklisted", permanent=permanent))
     complaint = make_complaint()
     repo.create(complaint, [], "web#x")
     service = ComplaintService(repo, ChannelNotifier(transport), clock, alerts)
-    changed, _ = service.perform(complaint.reference, Command("respond", message="On its way."), AGENT)
+    with pytest.raises(NotDelivered) as refused:
+        service.perform(complaint.reference, Command("respond", message="On its way."), AGENT)
 
-    assert changed.first_response_at is not None
-    assert [e.type for e in repo.history(complaint.reference)] == ["respond", "delivery_failed"]
-    assert len(alerts.published) == 1
+    assert refused.value.transient is not permanent
+    assert repo.get(complaint.reference).first_response_at is None
+    # refused for good: the history says so and the managers hear of it; for now: nothing is recorded, retry is safe
+    assert [e.type for e in repo.history(complaint.reference)] == (["delivery_failed"] if permanent else [])
+    assert len(alerts.published) == (1 if permanent else 0)

@@ -3,9 +3,10 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.domain.errors import ConcurrentModification, NotFound
+from chalicelib.domain.errors import ConcurrentModification, NotDelivered, NotFound
 from chalicelib.domain.lifecycle import Actor, Command, apply
 from chalicelib.domain.model import Sender, Status, Visibility
+from chalicelib.domain.ports import Delivery, DeliveryFailed
 from chalicelib.domain.reference import is_reference
 from chalicelib.domain.service import ComplaintService
 from chalicelib.domain.stages import DEFAULT_TEAMS, Classification
@@ -207,13 +208,66 @@ def test_respond_sends_the_message_through_the_notifier(service, repo, notifier,
     assert complaint.ack_sent_at == repo.get(stored).ack_sent_at  # a response does not touch the ack stamp
 
 
-def test_respond_to_an_unreachable_customer_records_it(repo, clock):
+def test_a_reply_to_an_unreachable_customer_is_not_a_response(repo, clock):
     pipeline = make_pipeline(repo, RecordingNotifier(unreachable=True), clock)
     reference = pipeline.process(make_message()).reference
     service = ComplaintService(repo, RecordingNotifier(unreachable=True), clock)
-    service.perform(reference, Command("respond", message="Hello?"), AGENT)
-    assert repo.history(reference)[-1].type == "customer_unreachable"
-    assert repo.history(reference)[-1].data == {"kind": "respond"}
+    with pytest.raises(NotDelivered, match="no e-mail on file"):
+        service.perform(reference, Command("respond", message="Hello?"), AGENT)
+    last = repo.history(reference)[-1]
+    assert last.type == "delivery_failed" and last.data["unsent_text"] == "Hello?"
+    assert "respond" not in [e.type for e in repo.history(reference)]
+    assert repo.get(reference).first_response_at is None  # the first-response clock keeps running
+
+
+class RefusingNotifier(RecordingNotifier):
+    """The provider refuses for good (a permanent failure), or fails for now (`transient`)."""
+
+    def __init__(self, transient: bool = False) -> None:
+        super().__init__()
+        self.transient = transient
+
+    def send(self, complaint, kind, text):
+        if kind == "acknowledgement":
+            return super().send(complaint, kind, text)
+        self.sent.append(None)
+        if self.transient:
+            raise DeliveryFailed("Throttling: rate exceeded", permanent=False)
+        return Delivery("sms", complaint.sender.phone or "+447700900123", "", failure="OptedOutException: STOP")
+
+
+def test_a_refused_reply_leaves_no_respond_event_and_tells_the_agent(repo, clock):
+    reference = make_pipeline(repo, RecordingNotifier(), clock).process(make_message()).reference
+    with pytest.raises(NotDelivered, match="OptedOutException") as refused:
+        ComplaintService(repo, RefusingNotifier(), clock).perform(reference, Command("respond", message="Hi"), AGENT)
+    assert not refused.value.transient
+    types = [e.type for e in repo.history(reference)]
+    assert types[-1] == "delivery_failed" and "respond" not in types
+    assert repo.get(reference).first_response_at is None
+
+
+def test_a_transient_failure_records_nothing_so_the_request_can_be_retried(repo, clock):
+    reference = make_pipeline(repo, RecordingNotifier(), clock).process(make_message()).reference
+    before = repo.history(reference)
+    service = ComplaintService(repo, RefusingNotifier(transient=True), clock)
+    for _ in range(3):
+        with pytest.raises(NotDelivered) as failed:
+            service.perform(reference, Command("resolve", message="Refunded", resolution_code="refunded",
+                                                root_cause="process"), AGENT)
+        assert failed.value.transient
+    assert repo.history(reference) == before and repo.get(reference).status == Status.NEW
+
+
+def test_a_reply_is_sent_once_and_recorded_once_even_when_a_colleague_writes_first(notifier, clock):
+    repo, reference = _contended(2, notifier, clock)
+    before = len(notifier.sent)
+    complaint, event = ComplaintService(repo, notifier, clock).perform(reference, Command("respond", message="Hi"),
+                                                                       AGENT)
+    assert len(notifier.sent) == before + 1  # the colleague's notes moved the version; nothing was sent twice
+    types = [e.type for e in repo.history(reference)]
+    assert types.count("respond") == 1 and types[-1] == "customer_notified"
+    assert event.data["delivery"]["message_id"] == notifier.sent[-1].delivery.message_id
+    assert complaint.first_response_at is not None
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,10 @@ def _alerts():
     from .adapters.stats_store import RecordedAlerts
 
     topic = settings().alerts_topic_arn
-    return RecordedAlerts(SnsAlertPublisher(topic), services.stats, services.clock) if topic else None
+    if not topic:
+        return None
+    return RecordedAlerts(SnsAlertPublisher(topic, idempotency_table=settings().idempotency_table), services.stats,
+                          services.clock)
 
 
 def _reports():

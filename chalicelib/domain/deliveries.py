@@ -62,16 +62,19 @@ class DeliveryRecorder:
                               {"kind": kind, "channel": channel, "reason": reason,
                                **({"unsent_text": text} if text else {})})
 
-        stored = self._append(reference, change, claim=claim)
-        if stored and self.alerts is not None:
-            complaint = self.repository.get(reference)
+        if claim and self.repository.reference_for_message(claim) is not None:
+            return False  # recorded and alerted before (a re-delivered bounce notification)
+        complaint = self.repository.get(reference)
+        if self.alerts is not None:  # published before it is recorded: a failed publish is retried, never lost
             self.alerts.publish(Alert(
                 type="delivery_failed", severity="warning",
                 subject=f"{reference}: {_what(kind).lower()} could not be delivered",
                 body={"reference": reference, "kind": kind, "channel": channel, "reason": reason,
                       "team": complaint.team, "assignee": complaint.assignee},
-                team=complaint.team, category=complaint.category, dedup_key=f"{reference}#delivery#{claim or kind}",
+                team=complaint.team, category=complaint.category,
+                dedup_key=f"{reference}#delivery#{claim or f'{kind}@{complaint.version}'}",
             ))
+        stored = self._append(reference, change, claim=claim)
         return stored
 
     def _append(self, reference: str, change, claim: str | None = None) -> bool:

@@ -144,11 +144,12 @@ class SurveyService:
         claim = self.check(token, now)
         data = {**answer.as_event_data(), "token_id": claim.token_id}
         message = f"The customer rated the handling {answer.score}/5" + (f" ({answer.reason})" if answer.reason else "")
-        if not self._append(claim.reference, now, SURVEY_ANSWERED, CUSTOMER, message, data, claim.used_key):
+        alerted = self._alert_low_score(self.repository.get(claim.reference), answer, claim)  # before the answer is
+        if not self._append(claim.reference, now, SURVEY_ANSWERED, CUSTOMER, message, data,  # stored: never lost
+                            claim.used_key):
             raise SurveyAlreadyAnswered("this survey has already been answered")
         complaint = self.repository.get(claim.reference)
         reopen = self._reopen(complaint) if answer.not_solved else None
-        alerted = self._alert_low_score(complaint, answer, claim)
         return AnswerResult(claim.reference, answer.score, reopen, alerted)
 
     def _reopen(self, complaint: Complaint) -> str:

@@ -155,6 +155,9 @@ class SlaMonitor:
             sent = (*complaint.alerts_sent, *(a.key for a in alerts))
             changed = self.keeper.stamp(complaint.evolve(alerts_sent=sent, version=event.seq, updated_at=now),
                                         [*history, event], now)
+            # Published before they are marked sent, so a failed publish is retried, never lost; the publisher
+            # sends each key once, so publishing again after a lost race repeats nothing.
+            self._publish(alerts, now)
             try:
                 self.repository.save(changed, event)
             except ConcurrentModification:
@@ -162,7 +165,6 @@ class SlaMonitor:
                     raise
                 continue
             self.keeper.sync_timers(complaint, changed)
-            self._publish(alerts, now)
             return alerts
         return []
 

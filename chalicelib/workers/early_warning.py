@@ -27,8 +27,9 @@ def run_early_warning(now: datetime | None = None) -> list[str]:
     for alert in reports.early_warnings(day, today_texts, before_texts):
         if alert.type == "volume_spike":
             alert = dataclasses.replace(alert, body={**alert.body, "examples": examples.get(alert.category, [])})
-        if services.alerts is not None and services.stats.claim(f"warning#{alert.dedup_key}"):
-            services.alerts.publish(alert)
-            sent.append(alert.dedup_key)
+        if services.alerts is not None:
+            services.alerts.publish(alert)  # once per dedup key; claimed after SNS took it, so a failure retries
+            if services.stats.claim(f"warning#{alert.dedup_key}"):
+                sent.append(alert.dedup_key)
     logger.info("early warning", extra={"day": day.isoformat(), "alerts": sent})
     return sent

@@ -243,3 +243,30 @@ def test_scheduler_timers_round_up_to_the_whole_second_so_they_never_fire_early(
     timers.set("CMP-X-first_response-breach", datetime(2026, 11, 23, 15, 48, 7, 400_000, tzinfo=timezone.utc),
                {"reference": "CMP-X"}, exists=False)
     assert scheduler.requests[0]["ScheduleExpression"] == "at(2026-11-23T15:48:08)"
+
+
+class FailingOnceAlerts(RecordingAlerts):
+    """SNS refuses the first publish (an outage), then accepts."""
+
+    def __init__(self):
+        super().__init__()
+        self.failures = 1
+
+    def publish(self, alert):
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("SNS unreachable")
+        super().publish(alert)
+
+
+def test_an_alert_is_marked_sent_only_after_it_was_published(world, repo):
+    world.monitor.alerts = world.alerts = FailingOnceAlerts()
+    reference = world.p1()
+    warning_at = repo.get(reference).first_response_due_at - timedelta(minutes=15)
+    with pytest.raises(ConnectionError):
+        world.check_at(reference, warning_at)
+    assert repo.get(reference).alerts_sent == () and "sla_alert" not in [e.type for e in repo.history(reference)]
+
+    (warning,) = world.check_at(reference, warning_at + MINUTE)  # the timer's retry, or the sweeper
+    assert [a.dedup_key for a in world.alerts.published] == [warning.key]
+    assert repo.get(reference).alerts_sent == (warning.key,)

@@ -74,6 +74,7 @@ class Command:
     root_cause: str | None = None
     sub_cause: str | None = None  # from the fishbone taxonomy (chalicelib.quality.pareto.FISHBONE)
     five_whys: tuple[str, ...] | None = None
+    attachment_count: int = 0  # a customer's message may be only attachments (an MMS photo, a mail with a file)
 
 
 def next_due(complaint: Complaint) -> datetime | None:
@@ -157,8 +158,7 @@ def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: date
         return {"duplicate_of": None}
     if action == "release":
         return {"screening_outcome": "accepted", "screening_reason": None}
-    if action == "duplicate_received":
-        _require(command.message, "message", "a duplicate needs its text")
+    if action == "duplicate_received":  # the link itself is the news, with or without text
         return {}
     if action == "assign":
         _require(command.assignee, "assignee", "assignee is required")
@@ -180,7 +180,8 @@ def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: date
     if action == "reopen":
         return {"resolved_at": None, "resolution_code": None, "root_cause": None}
     if action == "customer_message":
-        _require(command.message, "message", "a customer message needs text")
+        if not command.attachment_count:
+            _require(command.message, "message", "a customer message needs text or an attachment")
         if complaint.status == S.RESOLVED:
             return {"status": S.IN_PROGRESS, "resolved_at": None, "resolution_code": None, "root_cause": None}
         if complaint.status == S.WAITING_ON_CUSTOMER:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .deliveries import DeliveryRecorder, extend_thread
-from .errors import ConcurrentModification, IllegalTransition, NotDelivered
+from .errors import ConcurrentModification, IllegalTransition, InvalidCommand, NotDelivered
 from .lifecycle import CUSTOMER, SYSTEM, Actor, Command, apply, reaches_customer
 from .model import Channel, Complaint, Event, IntakeMessage, Status, Visibility
 from .ports import AckLimiter, AlertPublisher, Clock, ComplaintRepository, CustomerNotifier, DeliveryFailed
@@ -68,6 +68,40 @@ class IntakePipeline:
         self.token_secret = token_secret
 
     def process(self, message: IntakeMessage) -> IntakeResult:
+        """The message's one stored outcome. A message the state machine refuses (content, never a reason to retry)
+        is rejected: stored as invalid with the reason."""
+        try:
+            return self._process(message)
+        except (InvalidCommand, IllegalTransition) as refused:
+            return self.reject(message, str(refused))
+
+    def reject(self, message: IntakeMessage, reason: str) -> IntakeResult:
+        """Stores a message that could not be processed as an `invalid` complaint with the reason (staff review
+        it like any invalid one, and may release it), once per channel message id; the customer is told."""
+        existing = self.repository.reference_for_message(message.dedup_key)
+        if existing is not None:
+            return IntakeResult(existing, False, self.repository.get(existing).status)
+        now = self.clock.now()
+        reference = message.reference or new_reference(now)
+        why = f"unprocessable: {reason}"[:500]
+        complaint = Complaint(
+            reference=reference, channel=message.channel, channel_message_id=message.channel_message_id,
+            sender=message.sender, subject=message.subject, description=message.text, created_at=message.received_at,
+            updated_at=now, status=Status.INVALID, language=message.language, screening_outcome="invalid",
+            screening_reason=why, attachments=message.attachments,
+            token_hash=token_fingerprint(access_token(self.token_secret, reference)), version=1,
+        )
+        received = Event(reference=reference, seq=1, at=now, type="received", actor=SYSTEM.id,
+                         actor_role=SYSTEM.role, visibility=Visibility.PUBLIC,
+                         message=f"Complaint received via {message.channel.value}",
+                         data={"screening": {"outcome": "invalid", "reason": why, "duplicate_of": None},
+                               **({"details": message.details} if message.details else {})})
+        if not self.repository.create(complaint, [received], message.dedup_key):
+            return self.reject(message, reason)  # lost the race: the winner's record is the outcome
+        self._acknowledge(complaint, message)
+        return IntakeResult(reference, True, Status.INVALID)
+
+    def _process(self, message: IntakeMessage) -> IntakeResult:
         existing = self.repository.reference_for_message(message.dedup_key)
         if existing is None:
             named = self._named_thread(message)
@@ -111,7 +145,7 @@ class IntakePipeline:
 
     def _append(self, complaint: Complaint, message: IntakeMessage) -> IntakeResult:
         """Append the customer's message (claiming its dedup key in the same write); a resolved complaint reopens."""
-        command = Command("customer_message", message=message.text)
+        command = Command("customer_message", message=message.text, attachment_count=len(message.attachments))
         data = {
             "channel": message.channel.value,
             "channel_message_id": message.channel_message_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .model import Channel, IntakeMessage, Sender
+from .model import Attachment, Channel, IntakeMessage, Sender
 from .ports import IntakeQueue, SmsConsentChange, SmsConsents
 from .reference import find_reference
 
@@ -30,12 +30,20 @@ class InboundSms:
     phone: str  # E.164
     text: str
     received_at: datetime
+    media: tuple[Attachment, ...] = ()  # MMS: the provider's media links (a photo may come with no text at all)
 
 
 @dataclass(frozen=True)
 class SmsOutcome:
     action: str  # stop | start | help | message
     reply: str | None = None  # what to answer the sender with, if anything (once: not for a re-delivery)
+
+
+def media_attachment(url: str, content_type: str | None, index: int) -> Attachment:
+    """An MMS media item, kept as a link to where the provider holds it."""
+    name = url.rsplit("/", 1)[-1].split("?", 1)[0] or f"media-{index + 1}"
+    return Attachment(filename=name[:200], content_type=content_type or "application/octet-stream", size=0,
+                      location=url[:2048])
 
 
 def keyword(text: str) -> str | None:
@@ -51,9 +59,10 @@ def intake_message(sms: InboundSms) -> IntakeMessage:
         channel=Channel.SMS,
         channel_message_id=sms.message_id,
         sender=Sender(phone=sms.phone),
-        subject=subject or "SMS",
+        subject=subject or ("MMS" if sms.media else "SMS"),
         text=sms.text,
         received_at=sms.received_at,
+        attachments=sms.media,
         thread_reference=find_reference(sms.text),
     )
 

@@ -281,6 +281,7 @@ class TwilioInboundSms(_Schema):
     From: str = Field(min_length=1, max_length=32, description="The sender's number, E.164")
     To: Optional[str] = Field(None, max_length=32)
     Body: str = Field("", max_length=10_000, description="The text of the message")
+    NumMedia: int = Field(0, ge=0, le=10, description="MMS: how many MediaUrlN / MediaContentTypeN pairs follow")
 
 
 # SLA explanation ------------------------------------------------------------------

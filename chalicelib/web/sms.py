@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from chalice import Blueprint, Response
 
 from ..config import twilio_auth_token
-from ..domain.sms import InboundSms
+from ..domain.sms import InboundSms, media_attachment
 from ..observability import logger
 from ..phones import sender_phone
 from ..wiring import services
@@ -48,9 +48,12 @@ def _webhook_url(request: Any) -> str:
 def twilio_inbound(request: Any, body: TwilioInboundSms):
     from twilio.twiml.messaging_response import MessagingResponse
 
+    extra = body.model_extra or {}
+    media = tuple(media_attachment(str(extra[f"MediaUrl{i}"]), extra.get(f"MediaContentType{i}"), i)
+                  for i in range(min(body.NumMedia, 10)) if extra.get(f"MediaUrl{i}"))
     sms = InboundSms(
         provider="twilio", message_id=body.MessageSid, phone=sender_phone(body.From), text=body.Body,
-        received_at=datetime.now(timezone.utc),
+        received_at=datetime.now(timezone.utc), media=media,
     )
     outcome = services.sms_intake.receive(sms)
     logger.info("sms received", extra={"provider": "twilio", "action": outcome.action})

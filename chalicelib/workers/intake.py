@@ -6,6 +6,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from ..adapters.intake_codec import decode
+from ..adapters.transient import is_transient
 from ..observability import logger, metrics, tracer
 from ..wiring import services
 from .batch import process_batch
@@ -23,7 +24,15 @@ def handle_intake_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @tracer.capture_method
 def process_record(record: Any) -> str:
     message = decode(record.body)
-    result = services.pipeline.process(message)
+    logger.set_correlation_id(message.reference or message.thread_reference)
+    try:
+        result = services.pipeline.process(message)
+    except Exception as error:
+        if is_transient(error):
+            raise
+        # Content is never a reason to retry: whatever the message made fail, it is stored with the reason.
+        logger.exception("intake message stored as unprocessable", extra={"message_id": record.message_id})
+        result = services.pipeline.reject(message, f"{type(error).__name__}: {error}")
     logger.set_correlation_id(result.reference)
     logger.info(
         "intake processed",

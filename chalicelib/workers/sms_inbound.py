@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from ..domain.sms import InboundSms
+from ..domain.sms import InboundSms, media_attachment
 from ..observability import logger
 from ..phones import sender_phone
 from ..wiring import services
@@ -42,4 +42,7 @@ def inbound_sms(notification: dict[str, Any]) -> InboundSms | None:
     # inboundMessageId identifies the SMS; without it (a trimmed test event), the same content gives the same id.
     message_id = message.get("inboundMessageId") or notification.get("MessageId") or hashlib.sha256(
         f"{phone}|{timestamp}|{text}".encode()).hexdigest()[:32]
-    return InboundSms(provider="aws", message_id=message_id, phone=phone, text=text, received_at=received_at)
+    urls = message.get("inboundMediaUrls") or message.get("mediaUrls") or []  # MMS (End User Messaging)
+    media = tuple(media_attachment(str(url), None, i) for i, url in enumerate(urls[:10]) if url)
+    return InboundSms(provider="aws", message_id=message_id, phone=phone, text=text, received_at=received_at,
+                      media=media)

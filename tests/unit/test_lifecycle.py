@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.domain.errors import IllegalTransition, InvalidCommand
-from chalicelib.domain.lifecycle import TRANSITIONS, Actor, Command, allowed_actions, apply, reaches_customer
+from chalicelib.domain.lifecycle import CUSTOMER, TRANSITIONS, Actor, Command, allowed_actions, apply, reaches_customer
 from chalicelib.domain.model import Event, Status, Visibility
 from tests.fakes import T0, make_complaint
 
@@ -246,3 +246,15 @@ def test_a_resolution_keeps_its_fishbone_sub_cause_and_five_whys():
         apply(complaint, Command("resolve", resolution_code="refunded", root_cause="process", sub_cause="weather"),
               AGENT, NOW)
     assert refused.value.field == "sub_cause"
+
+
+def test_customer_messages_may_be_only_attachments_and_a_duplicate_link_needs_no_text():
+    from chalicelib.domain.errors import InvalidCommand
+
+    open_complaint = make_complaint(status=Status.IN_PROGRESS)
+    changed, event = apply(open_complaint, Command("customer_message", message="", attachment_count=1), CUSTOMER, T0)
+    assert event.type == "customer_message" and changed.version == open_complaint.version + 1
+    with pytest.raises(InvalidCommand, match="text or an attachment"):
+        apply(open_complaint, Command("customer_message", message=" "), CUSTOMER, T0)
+    _, linked = apply(open_complaint, Command("duplicate_received", message=""), CUSTOMER, T0)
+    assert linked.type == "duplicate_received"

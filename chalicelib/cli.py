@@ -76,9 +76,22 @@ def _parse_email_command(args: argparse.Namespace) -> int:
     ascii_only = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "") != "utf8"
     status = 0
     for record in parse_email_files(args.files):
-        print(json.dumps(record, ensure_ascii=ascii_only), flush=True)
+        _print_line(json.dumps(record, ensure_ascii=ascii_only))
         status = 1 if "error" in record else status
     return status
+
+
+def _print_line(text: str) -> None:
+    """One line in the terminal's encoding; what it cannot encode (a lone surrogate from a broken mail, a character
+    outside the charset) is written as a backslash escape, so the output is always valid and never a traceback."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    data = (text + "\n").encode(encoding, "backslashreplace")
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(data.decode(encoding))
+    else:
+        buffer.write(data)
+    sys.stdout.flush()
 
 
 def build_parser() -> argparse.ArgumentParser:

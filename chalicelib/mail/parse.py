@@ -15,6 +15,7 @@ import email.utils
 import functools
 import mimetypes
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email import headerregistry, policy
@@ -27,6 +28,11 @@ from chalicelib.domain.model import Attachment
 MAX_TEXT_CHARS = 1_000_000  # longer bodies are cut (and the cut is reported)
 MAX_DEPTH = 40  # deeper MIME nesting is not read
 MAX_PROBLEMS = 30
+_ENCODED_ADDRESS = re.compile(r"=\?[^?]+\?[bBqQ]\?[^?]*\?=")
+_MAILBOX = re.compile(r"[^@\s<>()\[\],;:\"\\=?]+@[a-z0-9.-]+\.[a-z0-9-]{2,}")  # no encoded-word left in it
+MAX_ATTACHMENTS = 500  # listed per mail; the rest are counted (the raw mail keeps them all)
+MAX_PARTS = 2_000  # MIME parts read per mail
+MAX_PARSE_SECONDS = 5.0  # reading parts stops after this; what was not read is reported
 TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"
 # Headers that say whether a message was sent by a machine (RFC 3834 and common practice), by lower-case name.
 LOOP_HEADERS = (
@@ -129,12 +135,29 @@ class _Files:
         self.payload_limit = payload_limit
         self.attachments: list[Attachment] = []
         self.payloads: dict[str, bytes] = {}
+        self.left_out = 0  # attachments past MAX_ATTACHMENTS: counted, not listed
+        self._taken: set[str] = set()
+        self._next_number: dict[str, int] = {}
 
     def add(self, name: str, content_type: str, data: bytes) -> None:
-        name = _unique(name, {a.filename for a in self.attachments})
+        if len(self.attachments) >= MAX_ATTACHMENTS:
+            self.left_out += 1
+            return
+        name = self._unique(name)
         self.attachments.append(Attachment(filename=name, content_type=content_type, size=len(data)))
         if 0 < len(data) <= self.payload_limit:
             self.payloads[name] = data
+
+    def _unique(self, name: str) -> str:
+        """`name`, or "name (2).ext", "name (3).ext"...: each name's next number is remembered (linear time)."""
+        stem, dot, ext = name.rpartition(".")
+        stem, ext = (stem, f".{ext}") if dot and stem else (name, "")
+        candidate, n = name, self._next_number.get(name, 2)
+        while candidate in self._taken:
+            candidate, n = f"{stem} ({n}){ext}", n + 1
+        self._next_number[name] = n
+        self._taken.add(candidate)
+        return candidate
 
 
 class _CachedHeaderRegistry(headerregistry.HeaderRegistry):
@@ -223,11 +246,18 @@ class _Reader:
         self.part_types: list[str] = []
         self.enclosed_message_id: str | None = None
         self.tnef_texts: list[str] = []
+        self.deadline = time.monotonic() + MAX_PARSE_SECONDS
+        self.skipped_parts = 0
 
     def parsed(self) -> ParsedEmail:
         if not self.headers:
             self.problems.add("no header fields found")
         self._collect(self.root)
+        if self.skipped_parts:
+            self.problems.add(f"{self.skipped_parts} MIME parts not read (limit {MAX_PARTS} parts, "
+                              f"{MAX_PARSE_SECONDS:g} s)")
+        if self.files.left_out:
+            self.problems.add(f"{self.files.left_out} attachments not listed (limit {MAX_ATTACHMENTS})")
         full_text, charset, html_only = self._body_text()
         hint = charset or self.root.charset  # raw 8-bit headers are usually in the body's charset
         from_name, from_address = self._from(hint)
@@ -257,8 +287,15 @@ class _Reader:
         raw = self._header("from")
         if raw is None:
             return None, None
-        name, address = _safe(lambda: email.utils.parseaddr(_unfold(raw)), ("", ""))
-        return decode_header_value(name, hint) or None, (address.strip().lower() or None)
+        value = _unfold(raw)
+        if _ENCODED_ADDRESS.search(value):  # the address itself sent encoded: decode, then read the address
+            value = decode_header_value(value, hint)
+        name, address = _safe(lambda: email.utils.parseaddr(value), ("", ""))
+        address = address.strip().lower()
+        if address and not _MAILBOX.fullmatch(address):
+            self.problems.add("From: is not an e-mail address")
+            address = ""
+        return decode_header_value(name, hint) or None, (address or None)
 
     def _date(self) -> datetime | None:
         raw = self._header("date")
@@ -288,7 +325,11 @@ class _Reader:
     # --- parts ---------------------------------------------------------------------------------------
 
     def _collect(self, part: _Part) -> None:
-        """Records every part's type and defects, lists attachments, finds an enclosed original."""
+        """Records every part's type and defects, lists attachments, finds an enclosed original; stops after
+        MAX_PARTS parts or MAX_PARSE_SECONDS, and reports what it did not read."""
+        if len(self.part_types) >= MAX_PARTS or time.monotonic() > self.deadline:
+            self.skipped_parts += 1
+            return
         self.part_types.append(part.content_type)
         for defect in getattr(part.msg, "defects", ()):
             self.problems.add(f"{_defect_text(defect)} ({part.content_type})")
@@ -424,15 +465,6 @@ def _clean_filename(name: str | None) -> str | None:
     name = decode_header_value(str(name))  # encoded words, raw 8-bit bytes
     name = re.sub(r"[\x00-\x1f\x7f]", "", name).replace("\\", "/").rsplit("/", 1)[-1]
     return name.strip().strip(".")[:200] or None
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    stem, dot, ext = name.rpartition(".")
-    stem, ext = (stem, f".{ext}") if dot and stem else (name, "")
-    candidate, n = name, 2
-    while candidate in taken:
-        candidate, n = f"{stem} ({n}){ext}", n + 1
-    return candidate
 
 
 def _extension(content_type: str) -> str:
@@ -619,9 +651,13 @@ def html_to_text(html: str) -> str:
 
         text = get_text(html)
     except Exception:
+        text = ""
+    if not text.strip():  # lxml gives up on some markup (e.g. hundreds of unclosed nested tags): strip the tags
         import html as html_module
 
-        text = html_module.unescape(re.sub(r"<[^>]*>", " ", html))
+        visible = re.sub(r"(?is)<(script|style|head)\b.*?(</\1\s*>|$)", " ", html)
+        text = html_module.unescape(re.sub(r"<[^>]*>?", " ", visible))
+        text = "\n".join(" ".join(line.split()) for line in text.splitlines())
     return re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in text.splitlines())).strip()
 
 

@@ -8,26 +8,17 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from ..domain.model import Attachment, Channel, IntakeMessage, Sender
+from ..text import clean_text
 
 MAX_BODY_BYTES = 200 * 1024  # under SQS's 256 KiB (and 1 MiB) limit, with room for the attributes
 MAX_REFERENCES = 20  # e-mail threading needs the root and the newest Message-IDs
 MAX_ATTACHMENTS = 100  # listed on the message; the mail log and S3 keep the rest
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+")
-
-
-def clean_text(value: str) -> str:
-    """The text without lone surrogates (U+FFFD instead) and without control characters but line breaks and tabs."""
-    value = _SURROGATE.sub("\ufffd", value).replace("\r\n", "\n").replace("\r", "\n")
-    if value.isprintable():
-        return value
-    return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc")
 
 
 def clean_address(value: str | None) -> str | None:

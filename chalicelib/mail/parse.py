@@ -21,9 +21,10 @@ from datetime import datetime, timezone
 from email import headerregistry, policy
 from email.message import Message
 from types import MappingProxyType
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from chalicelib.domain.model import Attachment
+from chalicelib.text import clean_text
 
 MAX_TEXT_CHARS = 1_000_000  # longer bodies are cut (and the cut is reported)
 MAX_DEPTH = 40  # deeper MIME nesting is not read
@@ -109,11 +110,24 @@ def parse_email(raw: bytes, *, payload_limit: int = 0) -> ParsedEmail:
             problems.add("empty input")
             return ParsedEmail(problems=problems.tuple())
         if raw.startswith(TNEF_SIGNATURE):
-            return _parse_bare_tnef(raw, _Files(payload_limit), problems)
-        return _Reader(_load(raw, problems), _Files(payload_limit), problems).parsed()
+            return _clean(_parse_bare_tnef(raw, _Files(payload_limit), problems))
+        return _clean(_Reader(_load(raw, problems), _Files(payload_limit), problems).parsed())
     except Exception as error:  # the promise is "never raises": report instead
         problems.add(f"could not parse: {type(error).__name__}: {error}")
         return ParsedEmail(problems=problems.tuple())
+
+
+def _clean(parsed: ParsedEmail) -> ParsedEmail:
+    """Every text field as clean text (chalicelib.text): what a broken mail decodes to never reaches a store."""
+    changes: dict[str, Any] = {}
+    for item in dataclasses.fields(parsed):
+        value = getattr(parsed, item.name)
+        if isinstance(value, str):
+            changes[item.name] = clean_text(value)
+        elif isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
+            changes[item.name] = tuple(clean_text(v) for v in value)
+    changes["loop_headers"] = MappingProxyType({k: clean_text(v) for k, v in parsed.loop_headers.items()})
+    return dataclasses.replace(parsed, **changes)
 
 
 class _Problems:
@@ -143,8 +157,8 @@ class _Files:
         if len(self.attachments) >= MAX_ATTACHMENTS:
             self.left_out += 1
             return
-        name = self._unique(name)
-        self.attachments.append(Attachment(filename=name, content_type=content_type, size=len(data)))
+        name = self._unique(clean_text(name).replace("\n", " ").replace("\t", " "))
+        self.attachments.append(Attachment(filename=name, content_type=clean_text(content_type), size=len(data)))
         if 0 < len(data) <= self.payload_limit:
             self.payloads[name] = data
 
@@ -231,7 +245,8 @@ def _tree(msg: Message, depth: int = 0) -> _Part:
     return _Part(
         msg=msg, content_type=content_type, disposition=_safe(view.get_content_disposition, None),
         filename=_clean_filename(_safe(view.get_filename, None)), charset=_safe(view.get_content_charset, None),
-        content_id=content_id, children=[_tree(p, depth + 1) for p in subparts] if depth < MAX_DEPTH else [],
+        content_id=content_id,
+        children=[_tree(p, depth + 1) for p in (subparts if depth < MAX_DEPTH else _deep_leaves(subparts))],
         container=content_type.startswith("multipart/") and bool(subparts),
     )
 
@@ -426,6 +441,19 @@ def _raw_headers(msg: Message) -> dict[str, list[str]]:
 def _headers_of(data: bytes) -> dict[str, list[str]]:
     parser = email.parser.BytesHeaderParser(policy=policy.compat32)
     return _raw_headers(_safe(lambda: parser.parsebytes(data), Message()))
+
+
+def _deep_leaves(parts: list[Message], limit: int = MAX_PARTS) -> list[Message]:
+    """Below MAX_DEPTH the structure is flattened: its leaf parts, read without recursion (the text stays)."""
+    leaves, stack = [], list(reversed(parts))
+    while stack and len(leaves) < limit:
+        part = stack.pop()
+        payload = _safe(part.get_payload, None) if _safe(part.is_multipart, False) else None
+        if isinstance(payload, list):
+            stack.extend(reversed([p for p in payload if isinstance(p, Message)]))
+        else:
+            leaves.append(part)
+    return leaves
 
 
 def _leaves(part: _Part):

@@ -9,18 +9,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Callable, Protocol
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
 
 from ..domain.model import Channel, Complaint
 from ..domain.ports import Delivery, DeliveryFailed, SmsConsents
 from ..mail.compose import compose, message_id_for, recipient_address
-
-# One config per container; the worker registers the Lambda context on it.
-idempotency_config = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
+from .idempotency import messages_once
 
 
 @dataclass(frozen=True)
@@ -86,7 +80,7 @@ class ChannelNotifier:
         if idempotency_table:
             store = DynamoDBPersistenceLayer(table_name=idempotency_table)
             self._deliver_once = idempotent_function(
-                data_keyword_argument="message", persistence_store=store, config=idempotency_config
+                data_keyword_argument="message", persistence_store=store, config=messages_once
             )(self._deliver)
 
     def send(self, complaint: Complaint, kind: str, text: str) -> Delivery | None:

@@ -22,16 +22,13 @@ class SnsAlertPublisher:
         self._sns = sns or boto3.client("sns")
         self._publish_once = self._publish
         if idempotency_table:
-            from aws_lambda_powertools.utilities.idempotency import (
-                DynamoDBPersistenceLayer,
-                IdempotencyConfig,
-                idempotent_function,
-            )
+            from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
 
-            once_per_key = IdempotencyConfig(event_key_jmespath="dedup_key", expires_after_seconds=7 * 24 * 3600)
+            from .idempotency import alerts_once
+
             self._publish_once = idempotent_function(
                 data_keyword_argument="alert", persistence_store=DynamoDBPersistenceLayer(table_name=idempotency_table),
-                config=once_per_key,
+                config=alerts_once,
             )(self._publish)
 
     def publish(self, alert: Alert) -> None:

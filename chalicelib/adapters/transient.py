@@ -36,7 +36,8 @@ def _client_error_is_transient(error) -> bool:
     details = error.response.get("Error", {})
     code = details.get("Code", "")
     if code == "TransactionCanceledException":  # transient when a reason is a conflict or throttling
-        reasons = error.response.get("CancellationReasons") or []
-        return any(r.get("Code") in RETRYABLE_CODES or r.get("Code") == "TransactionConflict" for r in reasons)
+        reasons = [r.get("Code") for r in error.response.get("CancellationReasons") or []]
+        reasons += [r.code for r in getattr(error, "cancellation_reasons", None) or () if r]  # PynamoDB's copy
+        return any(r in RETRYABLE_CODES or r == "TransactionConflict" for r in reasons)
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
     return code in RETRYABLE_CODES or status >= 500 or status == 429

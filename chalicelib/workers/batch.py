@@ -22,6 +22,9 @@ def process_batch(event: dict[str, Any], context: Any, record_handler: Callable[
     """Runs `record_handler` on each record; returns {"batchItemFailures": [...]} so only failures are retried."""
     from aws_lambda_powertools.utilities.batch import process_partial_response
 
+    from ..adapters.idempotency import register_invocation
+
+    register_invocation(context)  # a send interrupted in this invocation may be tried again once it is over
     return process_partial_response(event=event, record_handler=_logged(record_handler),
                                     processor=_processor(event_type), context=context)
 

@@ -14,10 +14,6 @@ from .batch import process_batch
 
 def handle_intake_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Returns {"batchItemFailures": [...]} so only failed records are retried (and reach the DLQ)."""
-    from ..adapters.notifiers import idempotency_config
-
-    if context is not None:
-        idempotency_config.register_lambda_context(context)  # a crash mid-send expires with the invocation
     return process_batch(event, context, process_record)
 
 

@@ -4,6 +4,7 @@ import os
 from chalice import Chalice
 
 from chalicelib.observability import logger, metrics
+from chalicelib.web.http import secure_headers
 from chalicelib.web.openapi import docs_routes
 from chalicelib.web.public import public_routes
 from chalicelib.web.reports import report_routes
@@ -30,7 +31,7 @@ app.register_blueprint(survey_routes)
 def observability(event, get_response):
     logger.clear_state()
     try:
-        return get_response(event)
+        return secure_headers(get_response(event))
     finally:
         if metrics.metric_set:
             metrics.flush_metrics()

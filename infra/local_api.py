@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer, RouteMatcher
@@ -17,23 +18,52 @@ class GatewayLikeHandler(ChaliceRequestHandler):
         self._matcher = RouteMatcher(list(app_object.routes))
         super().__init__(request, client_address, server, app_object=app_object, config=config)
 
-    def _method_not_allowed(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length") or 0))  # keep the connection in sync
+    def _generic_handle(self) -> None:
+        """An unknown path gets a JSON 404, as the catch-all route does in AWS (not chalice local's 403)."""
         try:
-            allowed = sorted(self._routes[self._matcher.match_route(self.path).route])
+            self._matcher.match_route(self.path)
         except ValueError:
-            allowed = []
-        status = 405 if allowed else 404
-        body = json.dumps({"error": "method_not_allowed", "message": f"{self.command} is not supported"}).encode()
+            self._json_error(404, "not_found", f"no route for {self.path.split('?', 1)[0][:200]}")
+            return
+        super()._generic_handle()
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
+        """The access log, with every token-like query parameter masked (a token in a URL never reaches a log)."""
+        super().log_message(format, *(mask_secrets(a) if isinstance(a, str) else a for a in args))
+
+    def _json_error(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))  # keep the connection in sync
+        body = json.dumps({"error": code, "message": message}).encode()
         self.send_response(status)
-        if allowed:
-            self.send_header("Allow", ", ".join(allowed))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
+        self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
+    def _method_not_allowed(self) -> None:
+        try:
+            allowed = sorted(self._routes[self._matcher.match_route(self.path).route])
+        except ValueError:
+            allowed = []
+        if not allowed:
+            self._json_error(404, "not_found", f"no route for {self.path.split('?', 1)[0][:200]}")
+            return
+        self._json_error(405, "method_not_allowed", f"{self.command} is not supported", {"Allow": ", ".join(allowed)})
+
     do_TRACE = do_CONNECT = do_QUERY = _method_not_allowed
+
+
+_SECRET_PARAM = re.compile(r"(?i)([?&](?:[\w-]*token|code|signature|sig|key|secret|password|session)=)[^&\s\"]*")
+
+
+def mask_secrets(text: str) -> str:
+    """A request line with the values of token-like query parameters replaced by ***."""
+    return _SECRET_PARAM.sub(r"\1***", text)
 
 
 def stage_config(stage: str = "local") -> Config:

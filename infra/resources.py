@@ -166,6 +166,15 @@ def resources() -> dict[str, Resource]:
         # SLA timers: one-off EventBridge Scheduler schedules in this group deliver to SlaTimerQueue.
         **_queue_with_dlq("SlaTimerQueue", "sla-timers", visibility_timeout=6 * WORKER_TIMEOUT_SECONDS),
         "SlaScheduleGroup": {"Type": "AWS::Scheduler::ScheduleGroup", "Properties": {"Name": _name("sla")}},
+        # An unknown path is a JSON 404 (API Gateway answers 403 "Missing Authentication Token" by default).
+        "UnknownPathResponse": {
+            "Type": "AWS::ApiGateway::GatewayResponse",
+            "Properties": {
+                "RestApiId": {"Ref": REST_API}, "ResponseType": "MISSING_AUTHENTICATION_TOKEN", "StatusCode": "404",
+                "ResponseParameters": {"gatewayresponse.header.X-Content-Type-Options": "'nosniff'"},
+                "ResponseTemplates": {"application/json": '{"error": "not_found", "message": "no route for this path"}'},
+            },
+        },
         "SlaSchedulerRole": _role(
             "sla-scheduler", "scheduler.amazonaws.com", [_allow(["sqs:SendMessage"], [_arn("SlaTimerQueue")])]
         ),

@@ -338,6 +338,10 @@ class ComplaintService:
                 data: dict | None = None) -> tuple[Complaint, Event]:
         """Applies the command to `current` and saves it with its event under the optimistic lock."""
         now = self.clock.now()
+        if command.action == "assign" and self.router is not None and command.assignee:
+            problem = self.router.assignment_problem(command.team or current.team, command.assignee)
+            if problem:
+                raise InvalidCommand(problem[1], field=problem[0])
         changed, event = apply(current, command, actor, now)
         if data:
             event = dataclasses.replace(event, data={**event.data, **data})

@@ -105,6 +105,9 @@ class SlaKeeper(Protocol):
 class Router(Protocol):
     def route(self, complaint: Complaint) -> Routing: ...
 
+    def assignment_problem(self, team: str | None, assignee: str) -> tuple[str, str] | None:
+        """(field, message) when `assignee` is not an active member of `team`; None when the assignment may stand."""
+
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _WORD = re.compile(r"\w", re.UNICODE)

@@ -124,6 +124,15 @@ class SkillRouter:
             self.workload.remember_assignment(assignment.team, assignment.agent)
         return Routing(team=assignment.team, assignee=assignment.agent, reason=assignment.reason)
 
+    def assignment_problem(self, team: str | None, assignee: str) -> tuple[str, str] | None:
+        """Only the configured teams and their agents (the staff directory, when it comes, answers here)."""
+        if team not in self.config.teams:
+            return "team", f"unknown team {team!r}; teams: {', '.join(sorted(self.config.teams))}"
+        members = [agent.id for agent in self.config.teams[team].agents]
+        if assignee not in members:
+            return "assignee", f"{assignee!r} is not an agent of team {team}; agents: {', '.join(members) or 'none'}"
+        return None
+
 
 class SlaMonitor:
     """What a timer or the sweeper does for one complaint: re-read it, and send the alerts due now (each once).

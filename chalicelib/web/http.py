@@ -6,6 +6,7 @@ import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
@@ -64,7 +65,7 @@ def route(
     html: bool = False,
     verify: Callable[[Any], None] | None = None,
     text_media: str = HTML,
-    token_in_query: bool = False,
+    cookie_session: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a Chalice route. The view gets path params plus `body`, `query`, `user` as declared, and `request`.
     `verify(request)` runs first and raises Forbidden for a request the route must not trust (e.g. an unsigned
@@ -85,7 +86,7 @@ def route(
                 if verify is not None:
                     verify(request)
                 if role:
-                    user = authenticate(_with_query_token(request) if token_in_query else request.headers,
+                    user = authenticate(with_session_cookie(request) if cookie_session else request.headers,
                                         request.context or {})
                     user.require(role)
                     kwargs["user"] = user
@@ -109,12 +110,21 @@ def route(
     return decorator
 
 
-def _with_query_token(request: Any) -> dict[str, str]:
-    """A page opened in a browser (the dashboard) may carry the staff token as ?access_token= instead of a header."""
+SESSION_COOKIE = "staff_session"
+
+
+def with_session_cookie(request: Any) -> dict[str, str]:
+    """The headers, with the staff token of the session cookie as a bearer token when there is no header (a page
+    opened in a browser: the dashboard). Tokens never travel in URLs."""
     headers = {k.lower(): v for k, v in dict(request.headers).items()}
-    token = (request.query_params or {}).get("access_token")
-    if token and "authorization" not in headers:
-        headers["authorization"] = f"Bearer {token}"
+    if "authorization" not in headers:
+        cookies = SimpleCookie()
+        try:
+            cookies.load(headers.get("cookie") or "")
+        except CookieError:
+            return headers
+        if SESSION_COOKIE in cookies and cookies[SESSION_COOKIE].value:
+            headers["authorization"] = f"Bearer {cookies[SESSION_COOKIE].value}"
     return headers
 
 
@@ -220,10 +230,28 @@ def json_response(payload: Any, status: int = 200, headers: dict[str, str] | Non
 
 
 def html_response(page: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    secure = {
-        "Content-Type": "text/html; charset=utf-8",
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-    }
-    return Response(body=page, status_code=status, headers={**secure, **(headers or {})})
+    return Response(body=page, status_code=status,
+                    headers={"Content-Type": "text/html; charset=utf-8", **(headers or {})})
+
+
+# Every response (set by secure_headers, from the app's middleware): pages run no script and cannot be framed.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def secure_headers(response: Any) -> Any:
+    """nosniff on every HTTP response; CSP (frame-ancestors 'none'), Referrer-Policy and X-Frame-Options on pages.
+    Anything else (an event handler's result) passes unchanged."""
+    if not isinstance(response, Response):
+        return response
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    if content_type.startswith(HTML) or content_type.startswith("image/svg"):
+        for name, value in PAGE_HEADERS.items():
+            headers.setdefault(name, value)
+    return response

@@ -12,7 +12,7 @@ from ..domain.errors import NotFound
 from ..domain.lifecycle import CUSTOMER_FACING
 from ..domain.model import Channel, Event, IntakeMessage, Sender, Visibility
 from ..domain.reference import is_reference, new_reference
-from ..domain.tokens import access_token, token_matches
+from ..domain.tokens import access_token, same_text, token_matches
 from ..observability import logger, metrics
 from ..wiring import services
 from . import pages
@@ -82,7 +82,7 @@ def customer_view(reference: str, token: str) -> PublicStatus:
     complaint = services.repository.find(reference)
     if complaint is None:
         # A valid token proves we issued this reference: the complaint is still on the intake queue.
-        if token == access_token(secret, reference):
+        if same_text(access_token(secret, reference), token):
             return PublicStatus(reference=reference, status="received", history=[])
         raise hidden
     if not token_matches(secret, reference, token, complaint.token_hash):

@@ -13,8 +13,9 @@ from chalice import Blueprint, Response
 from ..domain.ports import ComplaintQuery
 from ..wiring import services
 from . import schemas as s
-from .auth import StaffUser
-from .http import route
+from ..config import settings
+from .auth import Forbidden, StaffUser, Unauthenticated, authenticate
+from .http import FORM, SESSION_COOKIE, html_response, route
 
 report_routes = Blueprint(__name__)
 ERRORS = {400: s.ErrorResponse, 401: s.ErrorResponse, 403: s.ErrorResponse, 404: s.ErrorResponse}
@@ -116,12 +117,13 @@ def complaints_csv(request: Any, user: StaffUser, query: s.ReportWindowQuery):
     days = window(query)
     start = datetime.combine(days.start, datetime.min.time(), tzinfo=timezone.utc)
     end = datetime.combine(days.end, datetime.max.time(), tzinfo=timezone.utc)
-    columns = ["reference", "created_at", "channel", "status", "category", "priority", "team", "assignee",
+    columns = ["reference", "created_at", "channel", "status", "subject", "category", "priority", "team", "assignee",
                "first_response_at", "resolved_at", "breached", "resolution_code", "root_cause", "duplicate_of"]
     rows, cursor = [], None
     while True:  # month partitions of the by_month index, newest first
         page = services.repository.search(ComplaintQuery(created_from=start, created_to=end, limit=100, cursor=cursor))
-        rows += [[c.reference, c.created_at.isoformat(), c.channel.value, c.status.value, c.category, c.priority,
+        rows += [[c.reference, c.created_at.isoformat(), c.channel.value, c.status.value, c.subject, c.category,
+                  c.priority,
                   c.team, c.assignee, c.first_response_at.isoformat() if c.first_response_at else None,
                   c.resolved_at.isoformat() if c.resolved_at else None, c.breached, c.resolution_code, c.root_cause,
                   c.duplicate_of] for c in page.items]
@@ -134,9 +136,25 @@ def _csv(columns: list[str], rows: list[list[Any]], filename: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
-    writer.writerows([["" if v is None else (round(v, 4) if isinstance(v, float) else v) for v in row] for row in rows])
+    writer.writerows([[_cell(v) for v in row] for row in rows])
     return Response(out.getvalue(), status_code=200, headers={
         "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet never runs: text that starts like a formula gets a leading ' (OWASP's advice);
+    our own numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, (int, bool)):
+        return value
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
 # PDCA improvement actions ----------------------------------------------------------------------------------------
@@ -207,12 +225,36 @@ def _check(action):
 
 # the dashboard page ----------------------------------------------------------------------------------------------
 @route(report_routes, "/dashboard", "GET", summary="The manager dashboard (HTML)", tag="reports", role="manager",
-       query=s.DashboardQuery, responses={200: None, **ERRORS}, html=True, token_in_query=True)
+       query=s.DashboardQuery, responses={200: None, **ERRORS}, html=True, cookie_session=True)
 def dashboard(request: Any, user: StaffUser, query: s.DashboardQuery):
     from .dashboard import render_dashboard
 
     return Response(render_dashboard(dashboard_data(window(query))), status_code=200,
                     headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"})
+
+
+@route(report_routes, "/dashboard/sign-in", "GET", summary="Staff sign-in for the dashboard (local stack)",
+       tag="reports", responses={200: None}, html=True)
+def dashboard_sign_in_form(request: Any):
+    from .pages import staff_sign_in_page
+
+    return html_response(staff_sign_in_page())
+
+
+@route(report_routes, "/dashboard/sign-in", "POST", summary="Sign in with a staff token: sets an HttpOnly session "
+       "cookie and goes to the dashboard (303)", tag="reports", body=s.SignInForm, content_types=(FORM,),
+       responses={303: None, 401: s.ErrorResponse, 415: s.UnsupportedMediaType}, html=True)
+def dashboard_sign_in(request: Any, body: s.SignInForm):
+    from .pages import staff_sign_in_page
+
+    try:
+        authenticate({"authorization": f"Bearer {body.token.strip()}"}, {}).require("manager")
+    except (Unauthenticated, Forbidden) as refused:  # the form again, saying why
+        return html_response(staff_sign_in_page(str(refused)), 401)
+    secure = "; Secure" if (settings().public_base_url or "").startswith("https://") else ""
+    return Response(body="", status_code=303, headers={
+        "Location": "/dashboard", "Cache-Control": "no-store",
+        "Set-Cookie": f"{SESSION_COOKIE}={body.token.strip()}; HttpOnly; SameSite=Strict; Path=/; Max-Age=28800{secure}"})
 
 
 def dashboard_data(days):

@@ -112,7 +112,7 @@ class ErrorResponse(_Schema):
 
 class StatusQuery(_Schema):
     model_config = ConfigDict(extra="ignore")
-    token: str = Field("", max_length=200)
+    token: str = Field("", description="the access token; any wrong one (whatever its length) is the same 404")
 
 
 class PublicEvent(_Schema):
@@ -384,5 +384,15 @@ class ActBody(_Input):
 
 
 class DashboardQuery(ReportWindowQuery):
-    access_token: Optional[str] = Field(None, max_length=4096,
-                                        description="the staff token, for a browser that cannot send the header")
+    pass
+
+
+class UnsupportedMediaType(BaseModel):
+    """Chalice's own answer to a body that is not form-encoded (it never reaches the view)."""
+
+    Code: str
+    Message: str
+
+
+class SignInForm(_Schema):
+    token: str = Field(min_length=1, max_length=4096, description="a staff token (JWT)")

@@ -17,7 +17,7 @@ from ..quality.survey import REASONS, SurveyAnswer, SurveyTokenError
 from ..wiring import services
 from . import survey_pages
 from .http import FORM, html_response, public_url, route
-from .schemas import ErrorResponse
+from .schemas import ErrorResponse, UnsupportedMediaType
 
 survey_routes = Blueprint(__name__)
 PATH = "/survey/{token}"
@@ -34,13 +34,6 @@ class SurveyForm(BaseModel):
     reason: Optional[str] = Field(None, description=f"One of {', '.join(REASONS)}; required for a score of 1 or 2")
     comment: Optional[str] = Field(None, description="Optional, at most 2000 characters")
     not_solved: Optional[str] = Field(None, description='"on" when the customer says the problem is not solved')
-
-
-class UnsupportedMediaType(BaseModel):
-    """Chalice's own answer to a body that is not form-encoded (it never reaches the view)."""
-
-    Code: str
-    Message: str
 
 
 @route(

@@ -77,12 +77,18 @@ def test_an_agent_cannot_assign_or_reopen_but_a_manager_can(client, aws):
         assert denied.status_code == 403, segment
         assert body(denied)["error"] == "forbidden" and "manager" in body(denied)["message"]
 
-    assigned = act(client, reference, "assignment", {"assignee": "agent-9", "team": "logistics"}, MANAGER)
+    for payload, field in (({"assignee": "nobody-xyz"}, "assignee"),
+                           ({"assignee": "billing-agent-1", "team": "no-such-team"}, "team"),
+                           ({"assignee": "billing-agent-1"}, "assignee")):  # not of the complaint's team
+        refused = act(client, reference, "assignment", payload, MANAGER)
+        assert refused.status_code == 400 and field in body(refused)["fields"], (payload, refused.body)
+    assigned = act(client, reference, "assignment", {"assignee": "billing-agent-2", "team": "billing"}, MANAGER)
     assert assigned.status_code == 200
-    assert body(assigned)["complaint"]["assignee"] == "agent-9"
+    assert body(assigned)["complaint"]["assignee"] == "billing-agent-2"
     event = body(assigned)["history"][-1]
     assert (event["type"], event["actor"], event["actor_role"]) == ("assign", "mgr-1", "manager")
-    assert event["changes"] == {"assignee": {"old": "logistics-agent-1", "new": "agent-9"}}  # routing had chosen one
+    assert event["changes"] == {"assignee": {"old": "logistics-agent-1", "new": "billing-agent-2"},  # routing's
+                                "team": {"old": "logistics", "new": "billing"}}
 
 
 # the lifecycle --------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ NEXT_STAGES = {PLAN: (DO,), DO: (CHECK,), CHECK: (ACT, DO), ACT: ()}
 DIRECTIONS = ("lower", "higher")
 CAUSE_KPIS = ("cause_count", "cause_share")
 DECISIONS = ("standardize", "replan")
+MIN_OBSERVATIONS = 3  # observations (complaints, answers) in each window before a check says met or not met
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,9 @@ class CheckResult:
     after: KpiWindow
     change: float | None  # after - before
     improved: bool | None  # after is better than before
-    met: bool  # after reaches the target
+    met: bool | None  # after reaches the target; None when there is not enough data to say
     enough_data: bool  # both windows have at least min_count observations
+    verdict: str  # "met", "not_met" or "not_enough_data" (never a verdict from too few observations)
 
 
 def new_action(id: str, title: str, owner: str, plan: str, target_kpi: str, target_value: float, direction: str,
@@ -137,7 +139,7 @@ def act(action: ImprovementAction, decision: str, by: str, at: datetime, note: s
 
 
 def check(action: ImprovementAction, before_buckets: Iterable[RollupBucket], after_buckets: Iterable[RollupBucket],
-          *, window_days: int | None = None, min_count: int = 1) -> CheckResult:
+          *, window_days: int | None = None, min_count: int = MIN_OBSERVATIONS) -> CheckResult:
     """The target KPI of the action's segment over equal windows before and from its start date. Only day buckets
     of the segment inside each window count, so both arguments may be the same list (e.g. the category's day
     buckets of the last months). window_days defaults to the days from the start to the last after-bucket."""
@@ -154,13 +156,16 @@ def check(action: ImprovementAction, before_buckets: Iterable[RollupBucket], aft
     after_window = _window(action, after, action.start, action.start + length - timedelta(days=1))
     b, a = before_window.value, after_window.value
     better = (lambda x, y: x < y) if action.direction == "lower" else (lambda x, y: x > y)
+    enough = min(before_window.count, after_window.count) >= min_count and a is not None and b is not None
+    met = a is not None and (a == action.target_value or better(a, action.target_value))
     return CheckResult(
         kpi=action.target_kpi, segment=_segment_words(action), direction=action.direction,
         target_value=action.target_value, window_days=window_days, before=before_window, after=after_window,
         change=None if a is None or b is None else a - b,
         improved=None if a is None or b is None else better(a, b),
-        met=a is not None and (a == action.target_value or better(a, action.target_value)),
-        enough_data=min(before_window.count, after_window.count) >= min_count,
+        met=met if enough else None,
+        enough_data=enough,
+        verdict=("met" if met else "not_met") if enough else "not_enough_data",
     )
 
 

@@ -5,12 +5,16 @@ Buckets are keyed by (period, start, dimension, value):
     start      the period's first day, ISO: 2026-11-23
     dimension  all | team | channel | category | agent; value "all" for all, "unassigned" when missing
 and hold additive integer counters. `updates_for(event, complaint)` maps ONE event to at most MAX_INCREMENTS
-increments (one per period x dimension, all on the event's own date), whatever the amount of data; events that
+increments (one per period x dimension, all on the event's own date; a correction adds moved_increments),
+whatever the amount of data; events that
 count nothing give none. Increments are pure: processing the same event again gives the same list, so the
 storage layer adds them (DynamoDB ADD) once, guarded by a marker on `idempotency_key(event)`.
 
 Attribution: a fact counts on the day it happens (a resolution on the day it is resolved), in the team, channel,
-category and agent the complaint has then. Buckets are never revised afterwards, so no counter goes down.
+category and agent the complaint has then. One exception keeps the stock right: a complaint counts under its
+current category and team, so a correction of either (a re-categorisation, a re-routing) moves the complaint's
+received, volume and open counts (`moved_increments`) from the old value's buckets of the day it was received to
+the new value's: the old value's counters go down by what the new value's go up, and every total stays the same.
 
 Counters (names are the storage attribute names):
     received             complaints created, whatever their screening outcome
@@ -145,14 +149,50 @@ def updates_for(
                first response and resolution are judged against the complaint's stored due instants.
     """
     deltas = counter_deltas(event, complaint, history, sla=sla)
-    if not deltas:
-        return []
     day = _local_day(event.at, tz)
-    return [
+    own = [
         RollupIncrement(RollupKey(period, period_start(day, period), dimension, value), dict(deltas))
         for period in periods
         for dimension, value in dimension_values(event, complaint, dimensions)
-    ]
+    ] if deltas else []
+    return _merged([*own, *moved_increments(event, complaint, tz=tz, periods=periods, dimensions=dimensions)])
+
+
+def _merged(increments: list[RollupIncrement]) -> list[RollupIncrement]:
+    """One increment per bucket (a transaction may touch each item once)."""
+    by_key: dict[RollupKey, Counter[str]] = {}
+    for increment in increments:
+        by_key.setdefault(increment.key, Counter()).update(increment.deltas)
+    return [RollupIncrement(key, {n: a for n, a in deltas.items() if a}) for key, deltas in by_key.items()
+            if any(deltas.values())]
+
+
+MOVABLE = {"category": "category", "team": "team"}  # complaint field -> the dimension it is counted under
+
+
+def moved_increments(event: Event, complaint: Complaint, *, tz: tzinfo = timezone.utc,
+                     periods: Sequence[str] = PERIODS, dimensions: Sequence[str] = DIMENSIONS) -> list[RollupIncrement]:
+    """A correction of category or team moves the complaint's stock (received, volume when accepted, open when
+    it is open now) from the old value to the new one, in the buckets of the day it was received: at most
+    2 x periods x 2 increments, and none for any other event."""
+    def before(name: str) -> Any:  # the complaint's value before this event
+        return _plain((event.changes.get(name) or {}).get("old", getattr(complaint, name)))
+
+    # What was counted under the old value; what this event counts itself (a release's volume) goes to the new one.
+    stock = {RECEIVED: 1, VOLUME: int(before("screening_outcome") == "accepted"), OPENED: int(before("status") in OPEN)}
+    stock = {name: amount for name, amount in stock.items() if amount}
+    day = _local_day(complaint.created_at, tz)
+    moved = []
+    for field_name, dimension in MOVABLE.items():
+        change = event.changes.get(field_name)
+        if dimension not in dimensions or not change or _clean(change.get("old")) == _clean(change.get("new")):
+            continue
+        for period in periods:
+            start = period_start(day, period)
+            moved.append(RollupIncrement(RollupKey(period, start, dimension, _clean(change.get("old"))),
+                                         {name: -amount for name, amount in stock.items()}))
+            moved.append(RollupIncrement(RollupKey(period, start, dimension, _clean(change.get("new"))), dict(stock)))
+    return moved
 
 
 def counter_deltas(

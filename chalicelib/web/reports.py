@@ -286,12 +286,14 @@ def dashboard_data(days):
         [(driver.name, driver.delta_points) for driver in change.drivers], change.previous)
     actions = []
     for action in services.actions.list():
+        if action.stage == "closed":
+            continue  # the dashboard lists open actions; /improvement-actions has them all
         summary = None
-        if action.stage in ("check", "act", "closed"):
+        if action.stage in ("check", "act"):
             result = _check(action)
             summary = (f"{result.kpi} {d.metric_text(result.kpi, result.before.value)} -> "
                        f"{d.metric_text(result.kpi, result.after.value)} (target {result.target_value:g}): "
-                       f"{'met' if result.met else 'not met'}")
+                       f"{result.verdict.replace('_', ' ')}")
         actions.append((action.id, action.title, action.stage, action.owner, action.target_kpi, action.target_value,
                         action.due, summary))
     alerts = [(a["at"], a["type"], a["severity"], a["subject"]) for a in services.stats.recent_alerts(days.end)]

@@ -88,8 +88,14 @@ def test_a_pdca_action_checks_its_kpi_before_and_after_its_start(client, aws):
     result = json.loads(moved.body)["data"]["check"]
     assert (result["before"]["value"], result["after"]["value"]) == (9, 3)
     assert result["met"] is True and result["improved"] is True
+    assert result["verdict"] == "met" and result["enough_data"] is True
     listed = json.loads(get(client, "/improvement-actions").body)["data"]["actions"]
     assert [a["stage"] for a in listed] == ["check"]
+    assert action_id in get(client, "/dashboard").body.decode()
+    assert post_json(client, f"/improvement-actions/{action_id}/stage", {"to": "act"}, MANAGER).status_code == 200
+    closed = post_json(client, f"/improvement-actions/{action_id}/act", {"decision": "standardize"}, MANAGER)
+    assert closed.status_code == 200, closed.body
+    assert action_id not in get(client, "/dashboard").body.decode()  # open actions only
 
 
 def test_the_dashboard_renders_for_managers_only(client, aws):
@@ -118,3 +124,38 @@ def test_the_dashboard_renders_for_managers_only(client, aws):
     assert client.http.get("/dashboard", headers={"Cookie": session}).status_code == 200  # a browser, no header
     assert client.http.get("/dashboard").status_code == 401
     assert client.http.get("/dashboard", headers=staff_headers()).status_code == 403
+
+
+def test_a_category_correction_moves_the_complaints_counts(client, aws):
+    from chalicelib.wiring import services
+
+    clock = FixedClock(T0)
+    services.override(clock=clock)
+    feed_rollups(services)
+    reference = services.pipeline.process(make_message("My parcel 4411 never came.", requested_category="delivery",
+                                                       received_at=clock.now())).reference
+    services.pipeline.process(make_message("Another parcel lost.", requested_category="delivery",
+                                           sender=Sender(email="b@example.com"), received_at=clock.now()))
+    clock.advance(days=1)
+    services.complaint_service.perform(reference, Command("change_category", category="billing"), AGENT)
+    services.complaint_service.perform(reference, Command(
+        "resolve", resolution_code="refunded", root_cause="process", message="Refunded."), AGENT)
+
+    start, end = T0.date().isoformat(), clock.now().date().isoformat()
+
+    def kpis(category):
+        return json.loads(get(client, f"/reports/kpis?from={start}&to={end}&dimension=category&value={category}")
+                          .body)["data"]
+
+    billing, delivery = kpis("billing"), kpis("delivery")
+    assert (billing["received"], billing["volume"], billing["resolved"], billing["backlog"]) == (1, 1, 1, 0)
+    assert (delivery["received"], delivery["volume"], delivery["backlog"]) == (1, 1, 1)
+    rows = {r["value"]: r for r in csv.DictReader(io.StringIO(
+        get(client, f"/reports/kpis.csv?from={start}&to={end}").body.decode())) if r["dimension"] == "category"}
+    assert rows["billing"]["volume"] == "1" and int(rows["billing"]["backlog"]) >= 0
+    pareto = json.loads(get(client, f"/reports/pareto?from={start}&to={end}").body)["data"]
+    assert {i["name"]: i["count"] for i in pareto["items"]} == {"delivery": 1, "billing": 1}
+    team = json.loads(get(client, f"/reports/kpis?from={start}&to={end}&dimension=team&value=billing").body)["data"]
+    assert team["volume"] == 1  # re-routed with the correction: the team's counts moved too
+    total = json.loads(get(client, f"/reports/kpis?from={start}&to={end}").body)["data"]
+    assert (total["received"], total["volume"], total["backlog"]) == (2, 2, 1)  # totals unchanged

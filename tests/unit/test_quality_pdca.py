@@ -60,7 +60,8 @@ def test_window_defaults_to_the_days_since_the_start():
 
 def test_check_without_data_after_the_start():
     result = check(faster_answers(), BEFORE, [], window_days=7)
-    assert (result.after.value, result.met, result.improved, result.enough_data) == (None, False, None, False)
+    assert (result.after.value, result.met, result.improved, result.enough_data) == (None, None, None, False)
+    assert result.verdict == "not_enough_data"  # never "met" (nor "not met") without the data to say it
 
 
 def test_root_cause_share_check():
@@ -73,7 +74,7 @@ def test_root_cause_share_check():
     assert result.after.value == pytest.approx(1 / 12) and result.met and result.improved
     assert result.segment == "all complaints, root cause process/handoff"
     counted = check(faster_answers(category=None, root_cause="process/handoff", target_kpi="cause_count",
-                                   target_value=2, direction="lower"), before, after, window_days=7)
+                                   target_value=2, direction="lower"), before, after, window_days=7, min_count=1)
     assert (counted.before.value, counted.after.value, counted.met) == (4, 1, True)
 
 
@@ -127,3 +128,12 @@ def test_new_action_validation(changes, field):
     with pytest.raises(InvalidCommand) as error:
         faster_answers(**changes)
     assert error.value.field == field
+
+
+def test_a_check_from_too_few_complaints_says_not_enough_data_instead_of_met():
+    action = faster_answers(category=None, root_cause="process/handoff", target_kpi="cause_count", target_value=2,
+                            direction="lower")
+    before = [day("2026-11-10", {"res_count": 10, "cause:process": 6, "cause:process/handoff": 4}, "all", "all")]
+    after = [day("2026-11-18", {"res_count": 1, "cause:process": 1, "cause:process/handoff": 1}, "all", "all")]
+    result = check(action, before, after, window_days=7)
+    assert (result.enough_data, result.met, result.verdict) == (False, None, "not_enough_data")

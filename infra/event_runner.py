@@ -85,6 +85,8 @@ class EventRunner:
         log: Callable[[str], None] | None = None,
         idle_sleep: float = 0.2,
         scheduler_interval: float = 1.0,
+        sns_failure_queue: str | None = None,
+        async_retries: int = 2,
     ):
         """queues: Chalice queue name or ARN -> queue URL; topics: Chalice topic name or ARN -> topic ARN.
         retry_delay_seconds: how soon a failed record is received again (None: the queue's VisibilityTimeout)."""
@@ -93,6 +95,9 @@ class EventRunner:
         self.stage, self.region, self.clock = stage, region, clock
         self.retry_delay_seconds = retry_delay_seconds
         self.idle_sleep, self.scheduler_interval = idle_sleep, scheduler_interval
+        # As Lambda's asynchronous invocation: an SNS-triggered function is retried `async_retries` times, then the
+        # event goes to its on-failure destination (a queue URL) with the error; without one it is retried forever.
+        self.sns_failure_queue, self.async_retries = sns_failure_queue, async_retries
         self._log = log or (lambda line: print(line, flush=True))
         session = session or boto3.Session()
         self.sqs, self.sns, self.scheduler = (
@@ -144,9 +149,11 @@ class EventRunner:
     def _wire_sns(self, config: SNSEventConfig) -> None:
         topic = config.topic
         topic_arn = topic if topic.startswith("arn:") else self._lookup(self.topics, topic, "topic")
-        self._relay(topic_arn, f"relay-{config.name}", functools.partial(self._invoke_sns, config.name))
+        self._relay(topic_arn, f"relay-{config.name}", functools.partial(self._invoke_sns, config.name),
+                    function=config.name)
 
-    def _relay(self, topic_arn: str, queue_name: str, deliver: Callable[[dict[str, Any], str], Any]) -> None:
+    def _relay(self, topic_arn: str, queue_name: str, deliver: Callable[[dict[str, Any], str], Any],
+               function: str | None = None) -> None:
         """Subscribes a new local queue to the topic and hands each SNS envelope on it to `deliver`."""
         url = self.sqs.create_queue(QueueName=queue_name)["QueueUrl"]
         arn = self._queue_arn(url)
@@ -156,15 +163,34 @@ class EventRunner:
         def consume(messages: list[dict[str, Any]]) -> set[str]:
             failed = set()
             for message in messages:
+                envelope = json.loads(message["Body"])
                 try:
-                    deliver(json.loads(message["Body"]), subscription)
-                except Exception as error:  # noqa: BLE001 - reported, the message is retried
-                    self.log(f"sns {topic_arn} -> {queue_name}: failed: {error!r}")
+                    deliver(envelope, subscription)
+                except Exception as error:  # noqa: BLE001 - reported; retried, then its on-failure destination
+                    attempts = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+                    if function and self.sns_failure_queue and attempts > self.async_retries:
+                        self._to_failure_destination(function, envelope, error, attempts)
+                        continue
+                    self.log(f"sns {topic_arn} -> {queue_name}: failed (attempt {attempts}): {error!r}")
                     failed.add(message["MessageId"])
             return failed
 
         self.pollers.append(_Poller(f"sns {topic_arn.split(':')[-1]} -> {queue_name}", url, arn, 10, consume))
         self.log(f"wired sns {topic_arn} -> {queue_name}")
+
+    def _to_failure_destination(self, function: str, envelope: dict[str, Any], error: Exception,
+                                attempts: int) -> None:
+        """The record Lambda sends to an on-failure destination: the request, and why it failed."""
+        record = {
+            "version": "1.0", "timestamp": datetime.now(timezone.utc).isoformat(),
+            "requestContext": {"functionArn": f"{self.app.app_name}-{self.stage}-{function}",
+                               "condition": "RetriesExhausted", "approximateInvokeCount": attempts},
+            "requestPayload": sns_event(envelope, "local"),
+            "responseContext": {"statusCode": 200, "functionError": "Unhandled"},
+            "responsePayload": {"errorType": type(error).__name__, "errorMessage": str(error)[:2000]},
+        }
+        self.sqs.send_message(QueueUrl=self.sns_failure_queue, MessageBody=json.dumps(record, default=str))
+        self.log(f"{function}: failed {attempts} times: the event went to its on-failure destination ({error!r})")
 
     def _wire_schedule(self, config: ScheduledEventConfig) -> None:
         expression = config.schedule_expression

@@ -129,7 +129,7 @@ def import_app():
 
 def start_runner(stack, env: dict[str, str], alerts_file: Path, retry_delay: int, stop: threading.Event):
     from infra.event_runner import EventRunner, local_names
-    from infra.resources import CHALICE_QUEUES, CHALICE_TOPICS
+    from infra.resources import ASYNC_RETRY_ATTEMPTS, CHALICE_QUEUES, CHALICE_TOPICS, INBOUND_FAILURE_QUEUE
 
     app = import_app()
     queues = {k: a["Ref"] for a in stack.of_type("AWS::SQS::Queue").values() for k in (a["QueueName"], a["Arn"])}
@@ -141,6 +141,7 @@ def start_runner(stack, env: dict[str, str], alerts_file: Path, retry_delay: int
         app, queues, topics,
         topic_outboxes={env["ALERTS_TOPIC_ARN"]: str(alerts_file)}, stage=STAGE, region=REGION,
         endpoint_url=env["AWS_ENDPOINT_URL"], retry_delay_seconds=retry_delay,
+        sns_failure_queue=stack.created[INBOUND_FAILURE_QUEUE]["Ref"], async_retries=ASYNC_RETRY_ATTEMPTS,
     ).start()
     thread = threading.Thread(target=runner.run, args=(stop,), name="event-runner", daemon=True)
     thread.start()

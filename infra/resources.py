@@ -46,6 +46,10 @@ RETRAIN_FUNCTION = "RetrainCategoryModel"  # not Chalice's: a container image wi
 REST_API = "RestAPI"
 API_STAGE = "api"
 
+INBOUND_FAILURE_QUEUE = "InboundDeadLetterQueue"  # on-failure destination of the SNS-triggered functions
+ASYNC_RETRY_ATTEMPTS = 2  # Lambda's retries of an asynchronous (SNS) invocation before its on-failure destination
+SNS_FUNCTIONS = (EMAIL_INBOUND_FUNCTION, SMS_INBOUND_FUNCTION)
+
 # Chalice SQS queue name -> logical id of the queue defined here (infra.build_template wires them).
 CHALICE_QUEUES = {INTAKE_QUEUE_NAME: "IntakeQueue", SLA_TIMER_QUEUE_NAME: "SlaTimerQueue"}
 # Chalice SNS topic name -> logical id of the topic defined here (locally `complaints-X` is the topic `<stack>-X`).
@@ -166,6 +170,13 @@ def resources() -> dict[str, Resource]:
         # SLA timers: one-off EventBridge Scheduler schedules in this group deliver to SlaTimerQueue.
         **_queue_with_dlq("SlaTimerQueue", "sla-timers", visibility_timeout=6 * WORKER_TIMEOUT_SECONDS),
         "SlaScheduleGroup": {"Type": "AWS::Scheduler::ScheduleGroup", "Properties": {"Name": _name("sla")}},
+        # The e-mail and SMS functions run from SNS (asynchronous): after Lambda's retries an event lands here with
+        # its error (their on-failure destination), never dropped. The local event runner does the same.
+        INBOUND_FAILURE_QUEUE: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"QueueName": _name("inbound-dlq"), "MessageRetentionPeriod": 14 * 24 * 3600,
+                           "SqsManagedSseEnabled": True},
+        },
         # An unknown path is a JSON 404 (API Gateway answers 403 "Missing Authentication Token" by default).
         "UnknownPathResponse": {
             "Type": "AWS::ApiGateway::GatewayResponse",
@@ -515,6 +526,7 @@ def function_policies() -> dict[str, list[Statement]]:
             _allow(DDB_READ, complaint_reads),
             _allow(DDB_TRANSACT_WRITE, _tables("ComplaintsTable", "EventsTable", "MessageIndexTable")),  # bounces
             *_alert_statements(),
+            _allow(["sqs:SendMessage"], [_arn(INBOUND_FAILURE_QUEUE)]),  # its on-failure destination
         ],
         SLA_TIMER_FUNCTION: [_allow(SQS_CONSUME, [_arn("SlaTimerQueue")]), *_sla_monitor_statements()],
         SLA_SWEEPER_FUNCTION: _sla_monitor_statements(),
@@ -533,6 +545,7 @@ def function_policies() -> dict[str, list[Statement]]:
             _allow(["dynamodb:GetItem"], _tables("SmsOptOutsTable")),
             *_sms_keyword_statements(),
             _sms_publish(),
+            _allow(["sqs:SendMessage"], [_arn(INBOUND_FAILURE_QUEUE)]),  # its on-failure destination
         ],
     }
 
@@ -672,4 +685,12 @@ def deploy_resources() -> dict[str, Resource]:
     }
     items.update(_alarms(resources()))
     items.update(retrain_resources())
+    items.update({f"{function}InvokeConfig": {
+        "Type": "AWS::Lambda::EventInvokeConfig",
+        "Properties": {
+            "FunctionName": {"Ref": function}, "Qualifier": "$LATEST",
+            "MaximumRetryAttempts": ASYNC_RETRY_ATTEMPTS,
+            "DestinationConfig": {"OnFailure": {"Destination": _arn(INBOUND_FAILURE_QUEUE)}},
+        },
+    } for function in SNS_FUNCTIONS})
     return items

@@ -61,12 +61,24 @@ def test_the_sms_function_may_queue_and_record_keywords_only(template):
     allowed = {(a, json.dumps(r)) for s in statements(template["Resources"][f"{SMS_INBOUND_FUNCTION}Role"])
                for a in as_list(s["Action"]) for r in as_list(s["Resource"])}
     arn = {lid: json.dumps({"Fn::GetAtt": [lid, "Arn"]}) for lid in
-           ("IntakeQueue", "SmsOptOutsTable", "SmsKeywordLogTable")}
+           ("IntakeQueue", "SmsOptOutsTable", "SmsKeywordLogTable", "InboundDeadLetterQueue")}
     assert allowed == {
-        ("sqs:SendMessage", arn["IntakeQueue"]), ("dynamodb:GetItem", arn["SmsOptOutsTable"]),
+        ("sqs:SendMessage", arn["IntakeQueue"]), ("sqs:SendMessage", arn["InboundDeadLetterQueue"]),
+        ("dynamodb:GetItem", arn["SmsOptOutsTable"]),
         ("dynamodb:PutItem", arn["SmsOptOutsTable"]), ("dynamodb:PutItem", arn["SmsKeywordLogTable"]),
         ("sns:Publish", '"*"'),
     }
+
+
+def test_the_sns_functions_send_what_keeps_failing_to_an_alarmed_on_failure_queue(template):
+    resources = template["Resources"]
+    for function in ("EmailInbound", "SmsInbound"):
+        config = resources[f"{function}InvokeConfig"]["Properties"]
+        assert config["FunctionName"] == {"Ref": function} and config["MaximumRetryAttempts"] == 2
+        assert config["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["InboundDeadLetterQueue",
+                                                                                       "Arn"]}
+    alarm = resources["InboundDeadLetterQueueAlarm"]["Properties"]
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible" and alarm["AlarmActions"]
 
 
 def test_every_queue_redrives_to_a_dead_letter_queue(template):

@@ -58,6 +58,8 @@ def fake_app():
     @app.on_sns_message(topic="fake-alerts")
     def alert(event):
         app.calls["alert"].append(event.to_dict())
+        if event.message == "explode":
+            raise RuntimeError("cannot handle this one")
 
     return app
 
@@ -80,13 +82,15 @@ def stack(aws, fake_app, tmp_path):
     redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}
     url, _ = _queue(sqs, "test-orders", RedrivePolicy=json.dumps(redrive))
     topic = sns.create_topic(Name="test-alerts")["TopicArn"]
+    failures_url, _ = _queue(sqs, "test-inbound-dlq")
     clock = Clock()
     runner = EventRunner(
         fake_app, {"fake-orders": url}, {"fake-alerts": topic}, topic_outboxes={topic: str(tmp_path / "alerts.jsonl")},
         retry_delay_seconds=0, clock=clock, scheduler_interval=0, log=lambda line: None,
+        sns_failure_queue=failures_url, async_retries=2,
     ).start()
     return {"runner": runner, "clock": clock, "url": url, "dlq_url": dlq_url, "topic": topic,
-            "outbox": tmp_path / "alerts.jsonl"}
+            "outbox": tmp_path / "alerts.jsonl", "failures_url": failures_url}
 
 
 def test_a_reported_failure_stays_on_the_queue_and_the_rest_are_deleted(aws, fake_app, stack):
@@ -184,6 +188,18 @@ def test_sns_messages_reach_the_handler_and_the_topic_outbox(aws, fake_app, stac
     (line,) = stack["outbox"].read_text().splitlines()
     alert = json.loads(line)
     assert alert["message"] == {"reference": "C-1"} and alert["attributes"] == {"severity": "high"}
+
+
+def test_an_sns_event_that_keeps_failing_goes_to_the_on_failure_destination_after_two_retries(aws, fake_app, stack):
+    sqs, sns, _ = aws
+    sns.publish(TopicArn=stack["topic"], Message="explode")
+    for _ in range(5):
+        stack["runner"].run_once()
+    assert len(fake_app.calls["alert"]) == 3  # the first try and Lambda's two retries, then no more
+    (record,) = [json.loads(b) for b in _bodies(sqs, stack["failures_url"])]
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestPayload"]["Records"][0]["Sns"]["Message"] == "explode"
+    assert record["responsePayload"] == {"errorType": "RuntimeError", "errorMessage": "cannot handle this one"}
 
 
 def test_schedule_expressions():

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo replay retrain rollback package token bench clean
+.PHONY: run test demo replay redrive retrain rollback package token bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ demo: $(STAMP)         ## post demo complaints to the running local stack
 
 replay: $(STAMP)       ## replay weeks of demo traffic into the running local stack, then check the KPIs
 	$(PY) -m infra.replay --weeks $(or $(WEEKS),6)
+
+redrive: $(STAMP)      ## move a dead-letter queue of the running stack back: make redrive QUEUE=intake|sla-timers|inbound
+	$(PY) -m infra.redrive --queue $(or $(QUEUE),intake)
 
 retrain: $(STAMP)      ## retrain the category model on base data + staff corrections in the running local stack
 	$(PY) -m functions.retrain --local-stack .local retrain $(if $(FORCE),--force)

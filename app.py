@@ -6,6 +6,7 @@ from chalice import Chalice
 from chalicelib.observability import logger, metrics
 from chalicelib.web.http import secure_headers
 from chalicelib.web.openapi import docs_routes
+from chalicelib.web.operations import operations_routes
 from chalicelib.web.public import public_routes
 from chalicelib.web.reports import report_routes
 from chalicelib.web.sms import sms_routes
@@ -25,6 +26,7 @@ app.register_blueprint(sms_routes)
 app.register_blueprint(report_routes)
 app.register_blueprint(docs_routes)
 app.register_blueprint(survey_routes)
+app.register_blueprint(operations_routes)
 
 
 @app.middleware("all")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 class Settings:
     stage: str
     intake_queue_url: str
+    dead_letter_queues: dict[str, str]  # name -> URL of each dead-letter queue (DEAD_LETTER_QUEUES="name=url,...")
     idempotency_table: str
     auth_mode: str  # "cognito" in AWS, "local" with a development signing key
     local_jwt_secret: str | None
@@ -48,6 +49,7 @@ class Settings:
         return cls(
             stage=env("STAGE", "local"),
             intake_queue_url=env("INTAKE_QUEUE_URL", ""),
+            dead_letter_queues=dict(pair.split("=", 1) for pair in env("DEAD_LETTER_QUEUES", "").split(",") if "=" in pair),
             idempotency_table=env("IDEMPOTENCY_TABLE", "idempotency"),
             auth_mode=env("AUTH_MODE", "local"),
             local_jwt_secret=env("LOCAL_JWT_SECRET"),

@@ -49,6 +49,9 @@ API_STAGE = "api"
 INBOUND_FAILURE_QUEUE = "InboundDeadLetterQueue"  # on-failure destination of the SNS-triggered functions
 ASYNC_RETRY_ATTEMPTS = 2  # Lambda's retries of an asynchronous (SNS) invocation before its on-failure destination
 SNS_FUNCTIONS = (EMAIL_INBOUND_FUNCTION, SMS_INBOUND_FUNCTION)
+# name=url of every dead-letter queue, for staff to see (GET /staff/dead-letters) and redrive
+DEAD_LETTER_QUEUES = ("intake=${IntakeQueueDeadLetterQueue},sla-timers=${SlaTimerQueueDeadLetterQueue},"
+                      f"inbound=${{{INBOUND_FAILURE_QUEUE}}}")
 
 # Chalice SQS queue name -> logical id of the queue defined here (infra.build_template wires them).
 CHALICE_QUEUES = {INTAKE_QUEUE_NAME: "IntakeQueue", SLA_TIMER_QUEUE_NAME: "SlaTimerQueue"}
@@ -390,6 +393,7 @@ def function_environment() -> dict[str, Any]:
         "TWILIO_AUTH_TOKEN_SECRET": {"Ref": "TwilioAuthTokenSecret"},
         "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
         "INTAKE_QUEUE_URL": {"Ref": "IntakeQueue"},
+        "DEAD_LETTER_QUEUES": {"Fn::Sub": DEAD_LETTER_QUEUES},
         "ALERTS_TOPIC_ARN": {"Ref": "AlertsTopic"},
         "TOKEN_SECRET_NAME": {"Ref": "TokenSecret"},
         "TIMER_QUEUE_ARN": _arn("SlaTimerQueue"),
@@ -509,6 +513,9 @@ def function_policies() -> dict[str, list[Statement]]:
             *_sms_keyword_statements(),
             _allow(DDB_READ, _tables("StatsTable")),  # reports and the dashboard
             _allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], _tables("ImprovementActionsTable")),
+            _allow(["sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility"],  # dead letters
+                   [_arn("IntakeQueueDeadLetterQueue"), _arn("SlaTimerQueueDeadLetterQueue"),
+                    _arn(INBOUND_FAILURE_QUEUE)]),
             *_common_statements(),
         ],
         INTAKE_WORKER_FUNCTION: [

@@ -396,3 +396,27 @@ class UnsupportedMediaType(BaseModel):
 
 class SignInForm(_Schema):
     token: str = Field(min_length=1, max_length=4096, description="a staff token (JWT)")
+
+
+# dead letters -------------------------------------------------------------------------------------
+class DeadLetter(_Schema):
+    message_id: Optional[str] = None
+    sent_at: Optional[str] = None
+    receive_count: int
+    channel: Optional[str] = None
+    channel_message_id: Optional[str] = None
+    reference: Optional[str] = None
+    thread_reference: Optional[str] = None
+    error: Optional[str] = None
+    body: str = Field(description="the start of the message, personal data masked")
+
+
+class DeadLetterQueue(_Schema):
+    queue: str
+    count: int = Field(description="approximate number of messages")
+    messages: list[DeadLetter] = Field(description="the oldest few, peeked (still on the queue)")
+
+
+class DeadLetters(_Schema):
+    queues: list[DeadLetterQueue]
+    total: int

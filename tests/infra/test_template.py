@@ -130,11 +130,17 @@ def test_no_role_may_scan_a_table(template):
 
 
 def test_only_the_intake_worker_consumes_the_intake_queue(template):
+    intake = {"Fn::GetAtt": ["IntakeQueue", "Arn"]}
+
     def can(function, action):
-        return any(action in as_list(s["Action"]) for s in statements(template["Resources"][f"{function}Role"]))
+        return any(action in as_list(s["Action"]) and intake in as_list(s["Resource"])
+                   for s in statements(template["Resources"][f"{function}Role"]))
 
     assert can(INTAKE_WORKER_FUNCTION, "sqs:ReceiveMessage") and not can(API_FUNCTION, "sqs:ReceiveMessage")
     assert can(API_FUNCTION, "sqs:SendMessage") and not can(INTAKE_WORKER_FUNCTION, "sqs:SendMessage")
+    peeked = [s for s in statements(template["Resources"][f"{API_FUNCTION}Role"])
+              if "sqs:ReceiveMessage" in as_list(s["Action"])]  # the API only peeks at dead letters
+    assert peeked and all(r["Fn::GetAtt"][0].endswith("DeadLetterQueue") for s in peeked for r in as_list(s["Resource"]))
 
 
 def test_the_scheduler_role_may_only_send_to_the_timer_queue(template):

@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the Chalice app locally (127.0.0.1 only)")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--stage", default="local")
+    parser.add_argument("--endpoints-file", help="the local stack's: removed if it dies without removing it")
     args = parser.parse_args(argv)
     config = stage_config(args.stage)
     os.environ.update(config.environment_variables)  # as chalice local does: the stage's values win
@@ -96,7 +97,13 @@ def main(argv: list[str] | None = None) -> None:
     import app
 
     server = create_server(app.app, "127.0.0.1", args.port, args.stage)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+    def stop(*_):  # SIGTERM comes from the kernel when the local stack died (it stops us with SIGINT)
+        if args.endpoints_file:
+            pathlib.Path(args.endpoints_file).unlink(missing_ok=True)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -26,6 +26,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from infra import local_state
 from infra.mint_token import DEFAULT_STATE_DIR, ROLES, local_keys, mint
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,10 +149,21 @@ def start_runner(stack, env: dict[str, str], alerts_file: Path, retry_delay: int
     return thread
 
 
-def start_chalice(port: int) -> subprocess.Popen:
-    """chalice local's server (infra.local_api), in its own process group so Ctrl-C handling stays ours."""
-    command = [sys.executable, "-m", "infra.local_api", "--port", str(port), "--stage", STAGE]
-    return subprocess.Popen(command, cwd=ROOT, env=dict(os.environ), start_new_session=True)
+def start_chalice(port: int, endpoints_file: Path) -> subprocess.Popen:
+    """chalice local's server (infra.local_api), in its own process group so Ctrl-C handling stays ours. It gets
+    SIGTERM when this process dies, even by SIGKILL (Linux's parent-death signal), and then removes the endpoints
+    file: a killed stack leaves no server on its port and no stale endpoints."""
+    command = [sys.executable, "-m", "infra.local_api", "--port", str(port), "--stage", STAGE,
+               "--endpoints-file", str(endpoints_file)]
+    return subprocess.Popen(command, cwd=ROOT, env=dict(os.environ), start_new_session=True,
+                            preexec_fn=_terminate_with_parent)
+
+
+def _terminate_with_parent() -> None:
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
@@ -247,8 +259,14 @@ def main(argv: list[str] | None = None) -> int:
            **({"SLA_POLICY_FILE": str(Path(args.sla_policy).resolve())} if args.sla_policy else {})}
     use_environment(env)
     base_data = seed_model_registry(env["MODEL_BUCKET"])
+    tables = [a["Ref"] for a in stack.of_type("AWS::DynamoDB::Table").values()]
+    buckets = [env["MAIL_BUCKET"], env["MODEL_BUCKET"]]
+    restored = local_state.restore(state_dir / "snapshot", moto_url, REGION)
+    if restored["items"] or restored["objects"]:
+        print(f"  restored {restored['items']} items and {restored['objects']} objects from {state_dir / 'snapshot'}")
+    snapshots = local_state.Snapshots(state_dir / "snapshot", tables, buckets, moto_url, REGION).start()
 
-    chalice = start_chalice(api_port)
+    chalice = start_chalice(api_port, endpoints_file)
     stop_runner = threading.Event()
     runner = None
     status = 0
@@ -281,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
         stop_runner.set()
         if runner:
             runner.join(5)
+        saved = snapshots.stop()
+        if saved:
+            print(f"Saved {saved['items']} items and {saved['objects']} objects to {state_dir / 'snapshot'}.")
         moto.stop()
         print(f"Stopped in {time.monotonic() - stopping_at:.1f} s.", flush=True)
     return status

@@ -74,8 +74,9 @@ def stage_config(stage: str = "local") -> Config:
 
 def create_server(app_object, host: str = "127.0.0.1", port: int = 8000, stage: str = "local") -> LocalDevServer:
     """Like chalice's create_local_server, with the gateway-like handler. Port 0 picks a free port."""
-    CustomLocalChalice.__bases__ = (LocalChalice, app_object.__class__)
-    app_object.__class__ = CustomLocalChalice
+    if not isinstance(app_object, CustomLocalChalice):  # once per app object (a second server reuses it)
+        CustomLocalChalice.__bases__ = (LocalChalice, app_object.__class__)
+        app_object.__class__ = CustomLocalChalice
     return LocalDevServer(app_object, stage_config(stage), host, port, handler_cls=GatewayLikeHandler)
 
 

@@ -15,6 +15,9 @@ from .stages import Router, SlaKeeper, Triage
 from .tokens import access_token, token_fingerprint
 
 
+UNPROCESSABLE = "unprocessable"  # the screening reason of a message stored because it could not be processed
+
+
 @dataclass(frozen=True)
 class IntakeResult:
     reference: str
@@ -28,6 +31,11 @@ def acknowledgement_text(complaint: Complaint) -> str:
         return (
             f"Thank you. We already have your complaint {complaint.duplicate_of} about this, so we have added your "
             f"message to it. Please keep using the reference {complaint.duplicate_of}."
+        )
+    if complaint.status == Status.INVALID and (complaint.screening_reason or "").startswith(UNPROCESSABLE):
+        return (  # the reason is for staff: it may name an internal error
+            f"We received your message but could not process it automatically. Our team will look at it. "
+            f"Reference: {complaint.reference}."
         )
     if complaint.status == Status.INVALID:
         return (
@@ -83,7 +91,7 @@ class IntakePipeline:
             return IntakeResult(existing, False, self.repository.get(existing).status)
         now = self.clock.now()
         reference = message.reference or new_reference(now)
-        why = f"unprocessable: {reason}"[:500]
+        why = f"{UNPROCESSABLE}: {reason}"[:500]
         complaint = Complaint(
             reference=reference, channel=message.channel, channel_message_id=message.channel_message_id,
             sender=message.sender, subject=message.subject, description=message.text, created_at=message.received_at,

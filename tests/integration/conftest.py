@@ -55,6 +55,24 @@ def provision_fake_aws(tmp_path):
                 os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
 
 
+@contextlib.contextmanager
+def served_locally(tmp_path):
+    """The app on moto behind infra.local_api (what `make run` serves) on a free port; yields its base URL."""
+    import threading
+
+    from infra.local_api import create_server
+
+    with provision_fake_aws(tmp_path):
+        import app as application
+
+        server = create_server(application.app, port=0)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield f"http://127.0.0.1:{server.server.server_port}"
+        finally:
+            server.shutdown()
+
+
 @pytest.fixture
 def aws(tmp_path):
     with provision_fake_aws(tmp_path) as resources:

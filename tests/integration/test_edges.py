@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 from urllib.parse import quote
 
 import pytest
@@ -15,7 +14,7 @@ import app  # noqa: F401 - registers every route, so ROUTES is complete at colle
 from chalicelib.web.auth import ROLE_RANK, ROLES
 from chalicelib.web.http import ROUTES
 from tests.fakes import make_message
-from tests.integration.conftest import provision_fake_aws, staff_headers
+from tests.integration.conftest import served_locally, staff_headers
 
 WRONG_TOKENS = ["%C3%A9", "", "x" * 5000, "%00", "%F0%9F%92%A9", "0" * 32, "../../etc", "%ED%A0%80"]
 
@@ -69,16 +68,8 @@ def test_every_staff_operation_answers_401_and_403_exactly_where_due(client, aws
 
 @pytest.fixture(scope="module")
 def live_api(tmp_path_factory):
-    from infra.local_api import create_server
-
-    with provision_fake_aws(tmp_path_factory.mktemp("edges")):
-        import app as application
-
-        server = create_server(application.app, port=0)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server.server_port}"
-        server.shutdown()
+    with served_locally(tmp_path_factory.mktemp("edges")) as url:
+        yield url
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])

@@ -3,12 +3,11 @@ response matches the documented status codes, content types and schemas. Runs th
 import pathlib
 import subprocess
 import sys
-import threading
 
 import pytest
 import requests
 
-from tests.integration.conftest import provision_fake_aws, staff_headers
+from tests.integration.conftest import served_locally, staff_headers
 
 EXAMPLES_PER_ROUTE = 20
 CONFIG = pathlib.Path(__file__).with_name("schemathesis.toml")
@@ -16,16 +15,8 @@ CONFIG = pathlib.Path(__file__).with_name("schemathesis.toml")
 
 @pytest.fixture(scope="module")
 def live_api(tmp_path_factory):
-    from infra.local_api import create_server
-
-    with provision_fake_aws(tmp_path_factory.mktemp("fuzz")):
-        import app as application
-
-        server = create_server(application.app, port=0)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server.server_port}"
-        server.shutdown()
+    with served_locally(tmp_path_factory.mktemp("fuzz")) as url:
+        yield url
 
 
 def test_every_route_survives_fuzzing(live_api, tmp_path):

@@ -111,6 +111,9 @@ def test_a_content_error_anywhere_becomes_an_invalid_record_and_an_outage_is_ret
     assert run(client, aws, message) == []
     complaint = services().repository.get(services().repository.reference_for_message(message.dedup_key))
     assert complaint.status.value == "invalid" and "unprocessable: ValueError" in complaint.screening_reason
+    (ack,) = [json.loads(line) for line in aws["outbox"].read_text().splitlines()
+              if json.loads(line)["reference"] == complaint.reference]
+    assert "could not process it automatically" in ack["text"] and "ValueError" not in ack["text"]
     assert run(client, aws, message) == []  # a re-delivery finds the stored outcome
 
     def throttled(*args, **kwargs):

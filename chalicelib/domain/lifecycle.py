@@ -59,7 +59,17 @@ LABELLED_DECISIONS = {"change_category": "category", "change_priority": "priorit
 CUSTOMER_FACING = frozenset({"respond", "wait_on_customer", "resolve"})
 
 RESOLUTION_CODES = ("fixed", "refunded", "replaced", "explained", "compensated", "no_fault_found", "withdrawn")
-ROOT_CAUSES = ("people", "process", "product", "technology", "policy", "environment")
+# The fishbone (Ishikawa) taxonomy of root causes: each bone with its sub-causes.
+FISHBONE: dict[str, tuple[str, ...]] = {
+    "people": ("training", "attitude", "staffing"),
+    "process": ("handoff", "policy_gap", "delay"),
+    "product": ("defect", "design", "packaging"),
+    "technology": ("outage", "bug", "integration"),
+    "policy": ("terms", "pricing", "eligibility"),
+    "environment": ("weather", "carrier", "supplier"),
+}
+ROOT_CAUSES = tuple(FISHBONE)
+CAUSE_LABELS = ROOT_CAUSES + tuple(f"{cause}/{sub}" for cause, subs in FISHBONE.items() for sub in subs)
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,7 @@ class Command:
     team: str | None = None
     resolution_code: str | None = None
     root_cause: str | None = None
-    sub_cause: str | None = None  # from the fishbone taxonomy (chalicelib.quality.pareto.FISHBONE)
+    sub_cause: str | None = None  # from the fishbone taxonomy (FISHBONE)
     five_whys: tuple[str, ...] | None = None
     attachment_count: int = 0  # a customer's message may be only attachments (an MMS photo, a mail with a file)
 
@@ -169,8 +179,6 @@ def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: date
         if command.root_cause not in ROOT_CAUSES:
             raise InvalidCommand(f"root_cause must be one of {', '.join(ROOT_CAUSES)}", "root_cause")
         if command.sub_cause is not None:
-            from ..quality.pareto import FISHBONE
-
             if command.sub_cause not in FISHBONE[command.root_cause]:
                 raise InvalidCommand(f"sub_cause of {command.root_cause} must be one of "
                                      f"{', '.join(FISHBONE[command.root_cause])}", "sub_cause")

@@ -1,7 +1,7 @@
 """Pareto analysis of categories and root causes, the fishbone (Ishikawa) taxonomy of causes, and 5-why chains.
 
 A cause label is "cause" or "cause/sub-cause" (e.g. "process/handoff"); ROOT_CAUSES are the fishbone's bones
-(the keys of FISHBONE are chalicelib.domain.lifecycle.ROOT_CAUSES), each with its sub-causes.
+(chalicelib.domain.lifecycle.FISHBONE), each with its sub-causes.
 """
 from __future__ import annotations
 
@@ -11,16 +11,9 @@ from fractions import Fraction
 from typing import Iterable, Mapping, Sequence
 
 from chalicelib.domain.errors import InvalidCommand
+from chalicelib.domain.lifecycle import FISHBONE
 from .rollups import RollupBucket, kpis
 
-FISHBONE: dict[str, tuple[str, ...]] = {
-    "people": ("training", "attitude", "staffing"),
-    "process": ("handoff", "policy_gap", "delay"),
-    "product": ("defect", "design", "packaging"),
-    "technology": ("outage", "bug", "integration"),
-    "policy": ("terms", "pricing", "eligibility"),
-    "environment": ("weather", "carrier", "supplier"),
-}
 
 VITAL_SHARE = 0.8
 MAX_WHYS = 5

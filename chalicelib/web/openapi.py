@@ -57,6 +57,10 @@ PATH_TOKEN_MAX = 512  # a signed survey token is about 160 characters
 
 def _operation(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
     operation: dict[str, Any] = {"summary": spec.summary, "tags": [spec.tag], "operationId": _operation_id(spec)}
+    rules = [model.__doc__ for model in (spec.query, spec.body) if model is not None and "Beyond this schema" in
+             (model.__doc__ or "")]
+    if rules:
+        operation["description"] = " ".join(" ".join(rule.split()) for rule in rules)
     parameters = [
         {"name": name, "in": "path", "required": True,
          "schema": {"type": "string", "maxLength": PATH_TOKEN_MAX if name == "token" else 64}}

@@ -8,7 +8,7 @@ from typing import Any, Literal, Optional
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from typing_extensions import Annotated
 
-from ..domain.lifecycle import RESOLUTION_CODES, ROOT_CAUSES
+from ..domain.lifecycle import CAUSE_LABELS, RESOLUTION_CODES, ROOT_CAUSES
 from ..domain.model import Status
 from ..domain.stages import DEFAULT_CATEGORIES
 from ..phones import normalize_phone
@@ -17,7 +17,17 @@ Category = Literal[DEFAULT_CATEGORIES]  # type: ignore[valid-type]
 Priority = Literal["P1", "P2", "P3", "P4"]
 StoredStatus = Literal[tuple(s.value for s in Status)]  # type: ignore[valid-type]
 StatusName = Literal[("received",) + tuple(s.value for s in Status)]  # type: ignore[valid-type]
+# The KPIs a PDCA action can target: chalicelib.quality.rollups.METRICS and pdca.CAUSE_KPIS (a unit test keeps them
+# equal; importing those here would load the KPI code at the API's cold start).
+TARGET_KPIS = (
+    "volume", "first_response_mean_hours", "first_response_median_hours", "first_response_p90_hours",
+    "resolution_mean_hours", "resolution_median_hours", "resolution_p90_hours", "sla_compliance", "resolution_rate",
+    "fcr_rate", "reopen_rate", "duplicate_rate", "negative_share", "csat_average", "csat_satisfied_share",
+    "survey_response_rate", "cause_count", "cause_share",
+)
 _TRUE = {"true", "on", "yes", "1"}
+# Text that is more than white space, in the schema as in Python (where str.strip also drops \x1c-\x1f and \x85).
+NOT_BLANK = r"[^\s\x1c-\x1f\x85]"
 
 
 class _Schema(BaseModel):
@@ -46,13 +56,14 @@ def normalize_email(value: str) -> str:
 
 
 class ComplaintSubmission(_Input):
-    """A complaint from the web form (JSON or form-encoded)."""
+    """A complaint from the web form (JSON or form-encoded). Beyond this schema: a phone number must be one that
+    exists in its numbering plan (libphonenumber), else 400 with a field-level message."""
 
     model_config = ConfigDict(
         json_schema_extra={"anyOf": [{"required": ["email"]}, {"required": ["phone"]}]},
     )
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, pattern=NOT_BLANK, max_length=200)
     email: Optional[str] = Field(
         None, max_length=254, description="E-mail and/or phone is required", json_schema_extra={"format": "email"}
     )
@@ -237,7 +248,7 @@ class AcknowledgeBody(_Action):
 
 
 class MessageBody(_Action):
-    message: str = Field(min_length=1, max_length=5000)
+    message: str = Field(min_length=1, pattern=NOT_BLANK, max_length=5000)
 
 
 class OptionalMessageBody(_Action):
@@ -255,7 +266,7 @@ class PriorityBody(_Action):
 
 
 class AssignBody(_Action):
-    assignee: str = Field(min_length=1, max_length=128)
+    assignee: str = Field(min_length=1, pattern=NOT_BLANK, max_length=128)
     team: Optional[str] = Field(None, max_length=64)
 
 
@@ -263,13 +274,13 @@ class ResolveBody(_Action):
     resolution_code: Literal[RESOLUTION_CODES]  # type: ignore[valid-type]
     root_cause: Literal[ROOT_CAUSES]  # type: ignore[valid-type]
     sub_cause: Optional[str] = Field(None, max_length=64, description="a sub-cause of the root cause (fishbone)")
-    five_whys: Optional[list[Annotated[str, Field(min_length=1, max_length=500)]]] = Field(
+    five_whys: Optional[list[Annotated[str, Field(min_length=1, pattern=NOT_BLANK, max_length=500)]]] = Field(
         None, min_length=1, max_length=5, description="an optional 5-why chain, first why first")
     message: Optional[str] = Field(None, max_length=5000)
 
 
 class ReopenBody(_Action):
-    message: str = Field(min_length=1, max_length=1000, description="Why the complaint is reopened")
+    message: str = Field(min_length=1, pattern=NOT_BLANK, max_length=1000, description="Why the complaint is reopened")
 
 
 class TwilioInboundSms(_Schema):
@@ -317,12 +328,19 @@ class SlaView(_Schema):
 
 
 # reports and improvement actions ----------------------------------------------------
+_REPORT_DAY = {"pattern": r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"}  # JSON Schema has no minimum for dates
+
+
 class ReportWindowQuery(_Schema):
+    """A report window. Beyond this schema (400 with a field-level message): `from` is not after `to`, and the
+    window, with `to` defaulting to today, covers at most 367 days."""
+
     model_config = ConfigDict(extra="forbid")
     date_from: Optional[date] = Field(None, alias="from", ge=date(2000, 1, 1), le=date(2100, 12, 31),
-                                      description="first day (default: 27 days before `to`)")
+                                      description="first day (default: 27 days before `to`)",
+                                      json_schema_extra=_REPORT_DAY)
     date_to: Optional[date] = Field(None, alias="to", ge=date(2000, 1, 1), le=date(2100, 12, 31),
-                                    description="last day, inclusive (default: today)")
+                                    description="last day, inclusive (default: today)", json_schema_extra=_REPORT_DAY)
 
     @model_validator(mode="after")
     def _sensible_window(self) -> "ReportWindowQuery":
@@ -357,16 +375,26 @@ class Report(_Schema):
 
 
 class NewActionBody(_Input):
-    title: str = Field(min_length=1, max_length=200)
-    owner: str = Field(min_length=1, max_length=100)
-    plan: str = Field(min_length=1, max_length=5000)
-    target_kpi: str = Field(min_length=1, max_length=64)
+    """A PDCA action. The cause KPIs (cause_count, cause_share) need a root cause, the others a category. Beyond
+    this schema (400 with a field-level message): `due` is not before `start`."""
+
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"properties": {"target_kpi": {"enum": ["cause_count", "cause_share"]}}},
+        "then": {"required": ["root_cause"], "properties": {"root_cause": {"type": "string"}}},
+        "else": {"required": ["category"], "properties": {"category": {"type": "string", "pattern": r"\S"}}},
+    })
+
+    title: str = Field(min_length=1, pattern=NOT_BLANK, max_length=200)
+    owner: str = Field(min_length=1, pattern=NOT_BLANK, max_length=100)
+    plan: str = Field(min_length=1, pattern=NOT_BLANK, max_length=5000)
+    target_kpi: Literal[TARGET_KPIS]  # type: ignore[valid-type]
     target_value: float
     direction: Literal["lower", "higher"]
     start: date
     due: date
     category: Optional[str] = Field(None, max_length=64)
-    root_cause: Optional[str] = Field(None, max_length=64)
+    root_cause: Optional[Literal[CAUSE_LABELS]] = Field(  # type: ignore[valid-type]
+        None, description="a root cause, or cause/sub-cause, of the fishbone taxonomy")
 
 
 class StageBody(_Input):
@@ -375,6 +403,8 @@ class StageBody(_Input):
 
 
 class ActBody(_Input):
+    """Standardize or replan. Beyond this schema (400): a replan's `due` is not before its `start`."""
+
     decision: Literal["standardize", "replan"]
     note: Optional[str] = Field(None, max_length=2000)
     plan: Optional[str] = Field(None, max_length=5000)

@@ -1,7 +1,7 @@
 """CSAT survey routes: the page behind a survey link, and its form-encoded answer. Handlers stay thin.
 
-Statuses: 200 the page (or the thanks page); 400 the form again with what is missing, or an incomplete
-(malformed) link; 404 a link we did not sign; 410 a link that was used or has expired. A link that cannot be used
+Statuses: 200 the page (or the thanks page); 400 the form again with what is missing; 404 a link we did not sign,
+or an incomplete (malformed) one, which the page explains; 410 a link that was used or has expired. A link that cannot be used
 changes nothing.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .schemas import ErrorResponse, UnsupportedMediaType
 
 survey_routes = Blueprint(__name__)
 PATH = "/survey/{token}"
-_LINK_STATUS = {"malformed": 400, "invalid": 404, "expired": 410, "used": 410}
+_LINK_STATUS = {"malformed": 404, "invalid": 404, "expired": 410, "used": 410}
 
 
 class SurveyForm(BaseModel):

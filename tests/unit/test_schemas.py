@@ -124,3 +124,22 @@ def test_resolve_body_only_accepts_known_codes():
     assert ResolveBody.model_validate({"resolution_code": "fixed", "root_cause": "product"}).root_cause == "product"
     with pytest.raises(ValidationError, match="resolution_code"):
         ResolveBody.model_validate({"resolution_code": "magic", "root_cause": "product"})
+
+
+def test_the_pdca_kpi_names_in_the_api_are_the_ones_the_kpi_code_knows():
+    from chalicelib.quality.pdca import CAUSE_KPIS
+    from chalicelib.quality.rollups import METRICS
+    from chalicelib.web.schemas import TARGET_KPIS
+
+    assert TARGET_KPIS == (*METRICS, *CAUSE_KPIS)
+
+
+def test_a_pdca_action_names_a_known_kpi_and_cause_or_is_refused_by_field():
+    from chalicelib.web.schemas import NewActionBody
+
+    action = {"title": "Faster handoffs", "owner": "m-1", "plan": "p", "target_kpi": "cause_share",
+              "target_value": 0.1, "direction": "lower", "start": "2026-12-01", "due": "2026-12-31"}
+    assert NewActionBody.model_validate({**action, "root_cause": "process/handoff"}).root_cause == "process/handoff"
+    with pytest.raises(ValidationError) as invalid:
+        NewActionBody.model_validate({**action, "target_kpi": "happiness", "root_cause": "process/lunch"})
+    assert {e["loc"][0] for e in invalid.value.errors()} == {"target_kpi", "root_cause"}

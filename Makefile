@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo replay redrive retrain rollback package token bench clean
+.PHONY: run test demo replay redrive retrain rollback config-export config-import package token bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ replay: $(STAMP)       ## replay weeks of demo traffic into the running local st
 
 redrive: $(STAMP)      ## move a dead-letter queue of the running stack back: make redrive QUEUE=intake|sla-timers|inbound
 	$(PY) -m infra.redrive --queue $(or $(QUEUE),intake)
+
+config-export: $(STAMP) ## write the running stack's SLA and routing configuration: make config-export [FILE=x.toml]
+	$(PY) -m infra.configuration export $(FILE)
+
+config-import: $(STAMP) ## preview a TOML configuration against the running stack; APPLY=1 saves it
+	$(PY) -m infra.configuration import $(FILE) $(if $(APPLY),--apply)
 
 retrain: $(STAMP)      ## retrain the category model on base data + staff corrections in the running local stack
 	$(PY) -m functions.retrain --local-stack .local retrain $(if $(FORCE),--force)

@@ -61,7 +61,7 @@ def _alerts():
 def _reports():
     from .quality.reporting import Reports
 
-    config = services.sla_config
+    config = services.live_config.current()
     return Reports(services.stats, sorted(config.routing.categories), sorted(config.teams))
 
 
@@ -159,10 +159,16 @@ def _complaint_service():
                             sla=services.sla_keeper, router=services.router)
 
 
-def _sla_config():
-    from .sla.config import load_config
+def _live_config():
+    """The SLA and routing configuration in force (DynamoDB, versioned); the first start imports the file."""
+    from pathlib import Path
 
-    return load_config(settings().sla_policy_file or None)
+    from .adapters.config_store import DynamoConfigVersions
+    from .sla.config import DEFAULT_PATH
+    from .sla.live import LiveSlaConfig
+
+    path = Path(settings().sla_policy_file or DEFAULT_PATH)
+    return LiveSlaConfig(DynamoConfigVersions(), services.clock, seed=lambda: path.read_text(encoding="utf-8"))
 
 
 def _sla_keeper():
@@ -174,14 +180,14 @@ def _sla_keeper():
         from .adapters.sla_adapters import SchedulerTimers
 
         timers = SchedulerTimers(config.scheduler_group, config.timer_queue_arn, config.scheduler_role_arn)
-    return SlaKeeper(services.sla_config, timers, survey_delay=timedelta(minutes=config.survey_delay_minutes))
+    return SlaKeeper(services.live_config.current, timers, survey_delay=timedelta(minutes=config.survey_delay_minutes))
 
 
 def _router():
     from .adapters.sla_adapters import DynamoWorkload
     from .sla.keeper import SkillRouter
 
-    return SkillRouter(services.sla_config, DynamoWorkload())
+    return SkillRouter(services.live_config.current, DynamoWorkload())
 
 
 def _sla_monitor():
@@ -213,7 +219,7 @@ class Services:
         "sms_consents": _sms_consents,
         "sms_intake": _sms_intake,
         "email_intake": _email_intake,
-        "sla_config": _sla_config,
+        "live_config": _live_config,
         "sla_keeper": _sla_keeper,
         "router": _router,
         "sla_monitor": _sla_monitor,

@@ -94,7 +94,7 @@ def replay(state_dir: Path, weeks: int, seed: int, scale: float = 1.0, out=print
     today = datetime.now(timezone.utc).date()
     first_day = today - timedelta(days=7 * weeks - 1)
     clock = SimClock(datetime.combine(first_day, time(7), tzinfo=timezone.utc))
-    services.override(clock=clock, sla_keeper=SlaKeeper(services.sla_config, None))
+    services.override(clock=clock, sla_keeper=SlaKeeper(services.live_config.current, None))
     pipeline, staff, surveys = services.pipeline, services.complaint_service, services.surveys
     agent = Actor(*AGENT)
     action_start = today - timedelta(days=7 * weeks // 2)  # the PDCA action starts halfway

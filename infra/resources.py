@@ -16,6 +16,7 @@ from chalicelib.adapters.dynamo_tables import (
     AckLimitModel,
     AlertWindowModel,
     ComplaintModel,
+    ConfigVersionModel,
     ImprovementActionModel,
     StatsModel,
     EventModel,
@@ -158,6 +159,7 @@ def resources() -> dict[str, Resource]:
         "AlertWindowsTable": table_from_model(AlertWindowModel, "alert-windows", ttl="expires_at"),
         "StatsTable": table_from_model(StatsModel, "stats", ttl="expires_at"),
         "ImprovementActionsTable": table_from_model(ImprovementActionModel, "improvement-actions"),
+        "ConfigVersionsTable": table_from_model(ConfigVersionModel, "config-versions"),
         "IdempotencyTable": {
             "Type": "AWS::DynamoDB::Table",
             "Properties": {
@@ -387,6 +389,7 @@ def function_environment() -> dict[str, Any]:
         "STATS_TABLE": {"Ref": "StatsTable"},
         "COMPLAINTS_STREAM_ARN": {"Fn::GetAtt": ["ComplaintsTable", "StreamArn"]},
         "ACTIONS_TABLE": {"Ref": "ImprovementActionsTable"},
+        "CONFIG_TABLE": {"Ref": "ConfigVersionsTable"},
         "MAIL_BUCKET": {"Ref": "MailBucket"},
         "MODEL_BUCKET": {"Ref": "ModelBucket"},
         "SES_CONFIGURATION_SET": {"Ref": "MailConfigurationSet"},
@@ -469,9 +472,15 @@ def _alert_statements() -> list[Statement]:
     return [_allow(["sns:Publish"], [{"Ref": "AlertsTopic"}]), _allow(["dynamodb:PutItem"], _tables("StatsTable"))]
 
 
+def _config_read() -> Statement:
+    """The SLA and routing configuration in force; the first start imports the file as version 1 (PutItem)."""
+    return _allow(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"], _tables("ConfigVersionsTable"))
+
+
 def _sla_statements() -> list[Statement]:
     """SLA timers (one-time schedules in the SLA group, run as the scheduler role) and skill routing."""
     return [
+        _config_read(),
         _allow(["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
                [_sub("arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/${SlaScheduleGroup}/*")]),
         _allow(["iam:PassRole"], [_arn("SlaSchedulerRole")],
@@ -540,6 +549,7 @@ def function_policies() -> dict[str, list[Statement]]:
         EARLY_WARNING_FUNCTION: [  # forecasts and KPI triggers from the rollups; today's texts for the top terms
             _allow(["dynamodb:Query"], _tables("StatsTable") + [_sub("${ComplaintsTable.Arn}/index/by_category")]),
             *_alert_statements(),  # PutItem on the stats table also keeps the once-a-day marker
+            _config_read(),  # the categories and teams reported on
         ],
         ROLLUP_FUNCTION: [  # the complaints table's stream -> KPI rollups in the stats table
             _allow(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",

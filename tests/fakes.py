@@ -256,3 +256,31 @@ class RecordingQueue:
 
     def send(self, message: IntakeMessage) -> None:
         self.sent.append(message)
+
+
+class InMemoryConfigVersions:
+    """chalicelib.sla.live.ConfigVersions in memory; counts reads to show the cache at work."""
+
+    def __init__(self) -> None:
+        self.versions: dict[tuple[str, int], Any] = {}
+        self.reads = 0
+
+    def latest(self, document: str):
+        self.reads += 1
+        mine = [v for (d, _), v in self.versions.items() if d == document]
+        return max(mine, key=lambda v: v.version, default=None)
+
+    def get(self, document: str, version: int):
+        return self.versions.get((document, version))
+
+    def history(self, document: str, limit: int, before: int | None = None):
+        mine = sorted((v for (d, n), v in self.versions.items() if d == document and (before is None or n < before)),
+                      key=lambda v: -v.version)
+        return mine[:limit]
+
+    def append(self, version) -> None:
+        from chalicelib.domain.errors import ConcurrentModification
+
+        if (version.document, version.version) in self.versions:
+            raise ConcurrentModification("taken")
+        self.versions[(version.document, version.version)] = version

@@ -12,6 +12,7 @@ complaint_events  reference + seq                -> append-only history (seq == 
 message_index     key                            -> channel message id (and later Message-IDs) -> reference
 sms_opt_outs      phone                          -> a number's SMS consent (STOP / START), E.164
 sms_keyword_log   phone + message_id             -> audit of every STOP / START / HELP a number sent
+config_versions   document + version             -> run-time configuration, every version kept, newest in force
 """
 from __future__ import annotations
 
@@ -232,6 +233,22 @@ class ImprovementActionModel(Model):
     version = NumberAttribute()
 
 
+class ConfigVersionModel(Model):
+    """Run-time configuration as versioned documents: every saved version is kept (the audit trail); the newest is
+    the one in force. One Query with Limit 1 (newest first) reads it."""
+
+    class Meta(_Meta):
+        table_name = os.environ.get("CONFIG_TABLE", "config-versions")
+
+    document = UnicodeAttribute(hash_key=True)  # e.g. "sla"
+    version = NumberAttribute(range_key=True)
+    text = UnicodeAttribute()  # the document as TOML, comments kept
+    action = UnicodeAttribute()  # imported, saved, rolled_back
+    saved_by = UnicodeAttribute()
+    saved_at = UTCDateTimeAttribute()
+    note = UnicodeAttribute(null=True)
+
+
 TABLE_MODELS = (ComplaintModel, EventModel, MessageIndexModel, SmsOptOutModel, SmsKeywordLogModel, InboundMailModel,
                 AckLimitModel, TeamRoutingModel, AlertWindowModel, StatsModel,
-                ImprovementActionModel)
+                ImprovementActionModel, ConfigVersionModel)

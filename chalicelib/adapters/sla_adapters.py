@@ -73,3 +73,9 @@ class DynamoAlertWindows:
         item.update(actions=[AlertWindowModel.count.add(1),
                              AlertWindowModel.expires_at.set(int(time.time()) + 2 * 86400)])
         return int(item.count)  # the updated value, as DynamoDB returned it
+
+
+def count_open(team: str, at_most: int) -> str:
+    """The team's open complaints with a running clock, counted up to `at_most` (one bounded Query): "12", "100+"."""
+    seen = sum(1 for _ in ComplaintModel.by_team_due.query(team, limit=at_most + 1, attributes_to_get=["reference"]))
+    return f"{at_most}+" if seen > at_most else str(seen)

@@ -20,9 +20,10 @@ class ConcurrentModification(DomainError):
 class InvalidCommand(DomainError):
     """A command is well-formed but makes no sense for this complaint."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, fields: dict[str, str] | None = None):
         super().__init__(message)
         self.field = field
+        self.fields = fields  # several fields at once: name -> what is wrong with it
 
 
 class NotDelivered(DomainError):

@@ -31,7 +31,12 @@ Priority = Literal[PRIORITIES]  # type: ignore[valid-type]
 
 
 class SlaConfigError(ValueError):
-    """The SLA file is missing, not TOML, or invalid; the message lists every bad field."""
+    """The SLA file is missing, not TOML, or invalid; the message lists every bad field, `fields` maps each field's
+    path (e.g. calendars.uk-office.timezone) to what is wrong with it."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.fields = fields or {}
 
 
 class _Model(BaseModel):
@@ -235,12 +240,17 @@ def parse_config(text: str, source: str = "<string>") -> SlaConfig:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise SlaConfigError(f"SLA config {source} is not valid TOML: {error}") from None
+        raise SlaConfigError(f"SLA config {source} is not valid TOML: {error}", {"text": f"not valid TOML: {error}"}) \
+            from None
     try:
         return SlaConfig.model_validate(raw)
     except ValidationError as error:
         lines = [line for e in error.errors() for line in _describe(e, raw).splitlines()]
-        raise SlaConfigError(f"SLA config {source} is invalid:\n  " + "\n  ".join(lines)) from None
+        fields: dict[str, str] = {}
+        for line in lines:
+            path, _, message = line.partition(": ")
+            fields.setdefault(path if message else "text", message or line)
+        raise SlaConfigError(f"SLA config {source} is invalid:\n  " + "\n  ".join(lines), fields) from None
 
 
 def load_config(path: str | Path | None = None) -> SlaConfig:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Callable, Protocol
 
 from ..domain.errors import ConcurrentModification
 from ..domain.lifecycle import SYSTEM
@@ -46,11 +46,23 @@ class AlertWindows(Protocol):
         """Adds one alert to the team's window and returns the count including it."""
 
 
+ConfigSource = Callable[[], SlaConfig]  # the configuration in force now (chalicelib.sla.live.LiveSlaConfig.current)
+
+
+def _source(config: SlaConfig | ConfigSource) -> ConfigSource:
+    return config if callable(config) else (lambda: config)
+
+
 class SlaKeeper:
     """Keeps the due fields and timers of a complaint in step with its history (the history is the truth)."""
 
-    def __init__(self, config: SlaConfig, timers: SlaTimers | None = None, survey_delay: timedelta | None = None):
-        self.config, self.timers, self.survey_delay = config, timers, survey_delay
+    def __init__(self, config: SlaConfig | ConfigSource, timers: SlaTimers | None = None,
+                 survey_delay: timedelta | None = None):
+        self._config, self.timers, self.survey_delay = _source(config), timers, survey_delay
+
+    @property
+    def config(self) -> SlaConfig:
+        return self._config()
 
     def clocks(self, complaint: Complaint, history: list[Event], now: datetime) -> SlaClocks:
         terms = self.config.terms_for(complaint.priority, complaint.category, complaint.channel, complaint.team)
@@ -113,8 +125,12 @@ class SlaKeeper:
 class SkillRouter:
     """Router: the category's team, then the available agent with the skill and the least running load."""
 
-    def __init__(self, config: SlaConfig, workload: Workload):
-        self.config, self.workload = config, workload
+    def __init__(self, config: SlaConfig | ConfigSource, workload: Workload):
+        self._config, self.workload = _source(config), workload
+
+    @property
+    def config(self) -> SlaConfig:
+        return self._config()
 
     def route(self, complaint: Complaint) -> Routing:
         team = self.config.routing.team_for(complaint.category)

@@ -66,6 +66,7 @@ def route(
     verify: Callable[[Any], None] | None = None,
     text_media: str = HTML,
     cookie_session: bool = False,
+    max_body_bytes: int | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a Chalice route. The view gets path params plus `body`, `query`, `user` as declared, and `request`.
     `verify(request)` runs first and raises Forbidden for a request the route must not trust (e.g. an unsigned
@@ -93,7 +94,7 @@ def route(
                 if query is not None:
                     kwargs["query"] = _validate(query, dict(request.query_params or {}))
                 if body is not None:
-                    kwargs["body"] = _validate(body, parse_body(request))
+                    kwargs["body"] = _validate(body, parse_body(request, max_body_bytes))
                 result = view(**kwargs)
             except Exception as error:  # noqa: BLE001 - mapped below, unknown errors re-raised
                 if html and accepts_html(request.headers):
@@ -137,9 +138,9 @@ def public_url(request: Any, path: str) -> str:
     return f"{base}{path}"
 
 
-def parse_body(request: Any) -> dict[str, Any]:
+def parse_body(request: Any, limit: int | None = None) -> dict[str, Any]:
     raw: bytes = request.raw_body or b""
-    limit = settings().max_body_bytes
+    limit = limit or settings().max_body_bytes
     if len(raw) > limit:
         raise RequestInvalid({"body": f"the request body is {len(raw)} bytes; the limit is {limit} bytes"})
     content_type = (request.headers.get("content-type") or JSON).split(";")[0].strip().lower()
@@ -204,7 +205,7 @@ def error_response(error: Exception, wants_html: bool = False, submitted: dict[s
     else:
         raise error
     fields = getattr(error, "fields", None)
-    if isinstance(error, InvalidCommand) and error.field:
+    if isinstance(error, InvalidCommand) and error.field and not fields:
         fields = {error.field: str(error)}
     headers = {"WWW-Authenticate": 'Bearer realm="staff"'} if status == 401 else {}
     if isinstance(error, NotDelivered) and error.transient:

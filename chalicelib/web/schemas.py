@@ -450,3 +450,49 @@ class DeadLetterQueue(_Schema):
 class DeadLetters(_Schema):
     queues: list[DeadLetterQueue]
     total: int
+
+
+# run-time configuration ---------------------------------------------------------------------------------------------
+class ConfigVersionView(_Schema):
+    document: str
+    version: int
+    action: Literal["imported", "saved", "rolled_back"]
+    saved_by: str
+    saved_at: datetime
+    note: Optional[str] = None
+    text: Optional[str] = Field(None, description="the document as TOML (left out of history lists)")
+
+
+class ConfigHistory(_Schema):
+    versions: list[ConfigVersionView]
+    next_before: Optional[int] = Field(None, description="pass as `before` for older versions")
+
+
+class ConfigHistoryQuery(_Schema):
+    model_config = ConfigDict(extra="forbid")
+    limit: int = Field(20, ge=1, le=100)
+    before: Optional[int] = Field(None, ge=2, description="only versions older than this one")
+
+
+class ConfigText(_Input):
+    """A proposed configuration: the whole document as TOML (the format of chalicelib/sla/default_policy.toml)."""
+
+    model_config = ConfigDict(str_strip_whitespace=False)  # the text is kept as written
+    text: str = Field(min_length=1, max_length=60_000, pattern=NOT_BLANK)
+
+
+class ConfigChange(ConfigText):
+    expected_version: int = Field(ge=1, description="the version in force the change was made on (409 otherwise)")
+    note: Optional[str] = Field(None, max_length=500, description="why, for the history")
+
+
+class ConfigRollback(_Input):
+    expected_version: int = Field(ge=1, description="the version in force now, which is rolled back")
+    note: Optional[str] = Field(None, max_length=500)
+
+
+class ConfigPreview(_Schema):
+    version: int = Field(description="the version in force the preview compares with")
+    changed: bool
+    diff: list[str] = Field(description="unified diff of the TOML text")
+    effects: list[str] = Field(description="what the change does, in words, including to open complaints")

@@ -35,7 +35,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     """Checks every complaint whose next due instant has passed; returns counts for the log."""
     now = now or services.clock.now()
     checked = fired = 0
-    for team in services.sla_config.teams:
+    for team in services.live_config.current().teams:
         for complaint in services.repository.open_for_team(team, due_before=now, limit=SWEEP_LIMIT):
             checked += 1
             fired += len(services.sla_monitor.check(complaint.reference, now))

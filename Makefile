@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard chalicelib/web/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test demo replay redrive retrain rollback config-export config-import package token bench clean
+.PHONY: run test messages demo replay redrive retrain rollback config-export config-import package token bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +13,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-run: $(STAMP)          ## start moto, create resources, chalice local on :8000 and the event runner
+%.mo: %.po $(STAMP)
+	$(PY) -m babel.messages.frontend compile --statistics -i $< -o $@
+
+messages: $(STAMP)     ## extract the console's texts into the catalogs; fails while a text has no translation
+	$(PY) -m infra.catalog
+
+run: $(STAMP) $(CATALOGS)         ## start moto, create resources, chalice local on :8000 and the event runner
 	$(PY) -m infra.local_stack
 
 demo: $(STAMP)         ## post demo complaints to the running local stack
@@ -36,11 +43,11 @@ retrain: $(STAMP)      ## retrain the category model on base data + staff correc
 rollback: $(STAMP)     ## serve the previously published category model again (running local stack)
 	$(PY) -m functions.retrain --local-stack .local rollback
 
-test: $(STAMP)         ## unit, integration, infrastructure and end-to-end tests, then benchmarks
+test: $(STAMP) $(CATALOGS)        ## unit, integration, infrastructure and end-to-end tests, then benchmarks
 	$(PY) -m pytest -n 2 --dist loadgroup tests --ignore=tests/performance
 	$(PY) -m pytest -s tests/performance
 
-package: $(STAMP)      ## build/template.json + build/deployment.zip, checked (cfn-lint, wheels, size)
+package: $(STAMP) $(CATALOGS)     ## build/template.json + build/deployment.zip, checked (cfn-lint, wheels, size)
 	$(PY) -m infra.package
 
 token: $(STAMP)        ## mint a local staff token: make token ROLE=manager

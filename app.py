@@ -5,6 +5,7 @@ from chalice import Chalice
 
 from chalicelib.observability import logger, metrics
 from chalicelib.web.configuration import configuration_routes
+from chalicelib.web.console import console_routes
 from chalicelib.web.http import secure_headers
 from chalicelib.web.openapi import docs_routes
 from chalicelib.web.operations import operations_routes
@@ -29,6 +30,7 @@ app.register_blueprint(docs_routes)
 app.register_blueprint(survey_routes)
 app.register_blueprint(operations_routes)
 app.register_blueprint(configuration_routes)
+app.register_blueprint(console_routes)
 
 
 @app.middleware("all")

@@ -210,6 +210,27 @@ def _surveys():
     )
 
 
+def _staff():
+    from .adapters.staff_store import DynamoStaffStore
+    from .domain.staff import StaffDirectory
+
+    return StaffDirectory(DynamoStaffStore(), services.clock)
+
+
+def _sessions():
+    from .adapters.staff_store import DynamoSessionStore
+    from .web.sessions import Sessions
+
+    return Sessions(DynamoSessionStore(), services.clock)
+
+
+def _identity():
+    from .adapters.cognito import CognitoIdentity
+
+    config = settings()
+    return CognitoIdentity(config.cognito_user_pool_id, config.cognito_client_id)
+
+
 class Services:
     _factories: dict[str, Callable[[], Any]] = {
         "repository": _repository,
@@ -234,6 +255,9 @@ class Services:
         "clock": SystemClock,
         "token_secret": token_secret,
         "surveys": _surveys,
+        "staff": _staff,
+        "sessions": _sessions,
+        "identity": _identity,
     }
 
     def __init__(self) -> None:

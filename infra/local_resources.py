@@ -2,8 +2,8 @@
 
 A small interpreter: each supported resource type has a creator that calls boto3 and returns the resource's
 attributes (`Ref`, `Arn`, ...); the intrinsics Fn::Sub, Ref, Fn::GetAtt and Fn::Join are resolved against them,
-creating a referenced resource first when needed. Types that mean nothing locally (IAM, alarms, Cognito while
-AUTH_MODE=local) are not created but listed, and a reference to one resolves to a placeholder name/ARN (moto does
+creating a referenced resource first when needed. Types that mean nothing locally (IAM, alarms, SES
+receipt rules) are not created but listed, and a reference to one resolves to a placeholder name/ARN (moto does
 not enforce IAM); any other type raises, so no resource is silently left out locally.
 """
 from __future__ import annotations
@@ -22,9 +22,6 @@ SKIPPED_TYPES = {
     "AWS::IAM::Policy": "IAM is not enforced by moto",
     "AWS::IAM::ManagedPolicy": "IAM is not enforced by moto",
     "AWS::CloudWatch::Alarm": "no metrics are published locally",
-    "AWS::Cognito::UserPool": "AUTH_MODE=local signs staff tokens with a development key",
-    "AWS::Cognito::UserPoolClient": "AUTH_MODE=local signs staff tokens with a development key",
-    "AWS::Cognito::UserPoolGroup": "AUTH_MODE=local puts the role in the development token",
     "AWS::SQS::QueuePolicy": "moto does not enforce resource policies",
     "AWS::SNS::TopicPolicy": "moto does not enforce resource policies",
     "AWS::S3::BucketPolicy": "moto does not enforce resource policies",
@@ -227,6 +224,26 @@ def _schedule_group(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
     return {"Ref": p["Name"], "Arn": arn}
 
 
+def _user_pool(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
+    keys = ("Policies", "AliasAttributes", "UsernameAttributes", "AutoVerifiedAttributes", "MfaConfiguration",
+            "AdminCreateUserConfig", "UsernameConfiguration")
+    pool = b.client("cognito-idp").create_user_pool(PoolName=p["UserPoolName"], **{k: p[k] for k in keys if k in p})
+    pool = pool["UserPool"]
+    return {"Ref": pool["Id"], "Arn": pool["Arn"], "ProviderName": f"cognito-idp.{b.stack.region}.amazonaws.com/{pool['Id']}"}
+
+
+def _user_pool_client(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
+    keys = ("ExplicitAuthFlows", "GenerateSecret", "PreventUserExistenceErrors")
+    client = b.client("cognito-idp").create_user_pool_client(
+        UserPoolId=p["UserPoolId"], ClientName=p["ClientName"], **{k: p[k] for k in keys if k in p})["UserPoolClient"]
+    return {"Ref": client["ClientId"], "ClientId": client["ClientId"]}
+
+
+def _user_pool_group(b: _Builder, p: dict[str, Any]) -> dict[str, str]:
+    b.client("cognito-idp").create_group(GroupName=p["GroupName"], UserPoolId=p["UserPoolId"])
+    return {"Ref": p["GroupName"]}
+
+
 CREATORS: dict[str, Callable[[_Builder, dict[str, Any]], dict[str, str]]] = {
     "AWS::DynamoDB::Table": _table,
     "AWS::SQS::Queue": _queue,
@@ -235,6 +252,9 @@ CREATORS: dict[str, Callable[[_Builder, dict[str, Any]], dict[str, str]]] = {
     "AWS::S3::Bucket": _bucket,
     "AWS::SecretsManager::Secret": _secret,
     "AWS::Scheduler::ScheduleGroup": _schedule_group,
+    "AWS::Cognito::UserPool": _user_pool,
+    "AWS::Cognito::UserPoolClient": _user_pool_client,
+    "AWS::Cognito::UserPoolGroup": _user_pool_group,
 }
 
 

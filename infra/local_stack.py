@@ -120,11 +120,15 @@ def seed_model_registry(bucket: str) -> str:
     return f"s3://{bucket}/{BASE_DATA_KEY} ({len(texts)} rows)"
 
 
-def import_app():
-    """Imports app.py afresh: PynamoDB models read table names and the endpoint at import time, and
-    infra.resources imported them before the environment was complete."""
+def forget_app_modules() -> None:
+    """PynamoDB models read table names and the endpoint at import time, and infra.resources imported them before
+    the environment was complete: the next import reads them afresh."""
     for name in [n for n in sys.modules if n == "app" or n == "chalicelib" or n.startswith("chalicelib.")]:
         del sys.modules[name]
+
+
+def import_app():
+    forget_app_modules()
     return importlib.import_module("app").app
 
 
@@ -220,6 +224,9 @@ def banner(info: dict, seconds: float, retry_delay: int) -> str:
         "",
         f"Local stack up in {seconds:.1f} s",
         f"  API (chalice local)  {info['api_url']}",
+        f"  staff console        {info['console_url']}  (sign in; the first sign-in sets a new password)",
+        *(f"    {s['role']:<8} sign-in name {s['sign_in']:<8} first password {s['first_password']}"
+          for s in info["staff"]),
         f"  complaint form       {info['form_url']}",
         f"  moto (AWS APIs)      {info['moto_url']}",
         f"  acknowledgements     {info['outbox_file']}",
@@ -265,6 +272,10 @@ def main(argv: list[str] | None = None) -> int:
     if restored["items"] or restored["objects"]:
         print(f"  restored {restored['items']} items and {restored['objects']} objects from {state_dir / 'snapshot'}")
     snapshots = local_state.Snapshots(state_dir / "snapshot", tables, buckets, moto_url, REGION).start()
+    from infra.staff_seed import seed_staff
+
+    forget_app_modules()
+    staff = seed_staff(env["COGNITO_USER_POOL_ID"], keys["jwt_secret"])
 
     chalice = start_chalice(api_port, endpoints_file)
     stop_runner = threading.Event()
@@ -274,7 +285,9 @@ def main(argv: list[str] | None = None) -> int:
         runner = start_runner(stack, env, outbox / "alerts.jsonl", args.retry_delay, stop_runner)
         wait_for_http(f"{api_url}/", chalice)
         info = {**endpoints(stack, api_url, moto_url, state_dir, outbox, outbox / "alerts.jsonl"),
-                "model_base_data": base_data}
+                "model_base_data": base_data, "console_url": f"{api_url}/console",
+                "staff": [{"sign_in": name, "role": role, "first_password": password}
+                          for name, role, password in staff]}
         partial = endpoints_file.with_suffix(".partial")
         partial.write_text(json.dumps(info, indent=2))
         partial.replace(endpoints_file)  # atomic: a reader that sees the file sees all of it

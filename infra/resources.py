@@ -17,6 +17,8 @@ from chalicelib.adapters.dynamo_tables import (
     AlertWindowModel,
     ComplaintModel,
     ConfigVersionModel,
+    StaffMemberModel,
+    StaffSessionModel,
     ImprovementActionModel,
     StatsModel,
     EventModel,
@@ -160,6 +162,8 @@ def resources() -> dict[str, Resource]:
         "StatsTable": table_from_model(StatsModel, "stats", ttl="expires_at"),
         "ImprovementActionsTable": table_from_model(ImprovementActionModel, "improvement-actions"),
         "ConfigVersionsTable": table_from_model(ConfigVersionModel, "config-versions"),
+        "StaffTable": table_from_model(StaffMemberModel, "staff"),
+        "StaffSessionsTable": table_from_model(StaffSessionModel, "staff-sessions", ttl="expires_at"),
         "IdempotencyTable": {
             "Type": "AWS::DynamoDB::Table",
             "Properties": {
@@ -261,8 +265,10 @@ def resources() -> dict[str, Resource]:
             "Type": "AWS::Cognito::UserPool",
             "Properties": {
                 "UserPoolName": _name("staff"),
-                "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
-                "UsernameAttributes": ["email"],
+                "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},  # staff are invited by an admin
+                # The user name is the staff directory id (routing, assignment and audit use it); e-mail is an alias.
+                "AliasAttributes": ["email"],
+                "UsernameConfiguration": {"CaseSensitive": False},
                 "AutoVerifiedAttributes": ["email"],
                 "MfaConfiguration": "OPTIONAL",
                 "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
@@ -273,6 +279,7 @@ def resources() -> dict[str, Resource]:
                         "RequireUppercase": True,
                         "RequireNumbers": True,
                         "RequireSymbols": False,
+                        "TemporaryPasswordValidityDays": 7,
                     }
                 },
             },
@@ -283,7 +290,8 @@ def resources() -> dict[str, Resource]:
                 "UserPoolId": {"Ref": "StaffUserPool"},
                 "ClientName": "staff-console",
                 "GenerateSecret": False,
-                "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                # The console signs in server side (USER_PASSWORD_AUTH over TLS to Cognito); SRP for other clients.
+                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
                 "PreventUserExistenceErrors": "ENABLED",
             },
         },
@@ -390,6 +398,10 @@ def function_environment() -> dict[str, Any]:
         "COMPLAINTS_STREAM_ARN": {"Fn::GetAtt": ["ComplaintsTable", "StreamArn"]},
         "ACTIONS_TABLE": {"Ref": "ImprovementActionsTable"},
         "CONFIG_TABLE": {"Ref": "ConfigVersionsTable"},
+        "STAFF_TABLE": {"Ref": "StaffTable"},
+        "SESSIONS_TABLE": {"Ref": "StaffSessionsTable"},
+        "COGNITO_USER_POOL_ID": {"Ref": "StaffUserPool"},
+        "COGNITO_CLIENT_ID": {"Ref": "StaffUserPoolClient"},
         "MAIL_BUCKET": {"Ref": "MailBucket"},
         "MODEL_BUCKET": {"Ref": "ModelBucket"},
         "SES_CONFIGURATION_SET": {"Ref": "MailConfigurationSet"},

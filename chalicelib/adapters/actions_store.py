@@ -5,11 +5,12 @@ import dataclasses
 from datetime import date, datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
-from ..domain.errors import ConcurrentModification, NotFound
+from ..domain.errors import NotFound
 from ..quality.pdca import ImprovementAction, StageChange
 from .dynamo_tables import ImprovementActionModel
+from .optimistic import save_if
 
 KIND = "action"
 
@@ -29,12 +30,7 @@ class DynamoActionStore:
         item = ImprovementActionModel(KIND, action.id, body=to_json(action), version=len(action.history))
         condition = (ImprovementActionModel.id.does_not_exist() if previous_version is None
                      else ImprovementActionModel.version == previous_version)
-        try:
-            item.save(condition=condition)
-        except PutError as error:
-            if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
-                raise ConcurrentModification(f"improvement action {action.id} changed meanwhile; reload") from None
-            raise
+        save_if(item, condition, f"improvement action {action.id} changed meanwhile; reload")
 
 
 def to_json(action: ImprovementAction) -> dict[str, Any]:

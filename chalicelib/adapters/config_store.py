@@ -1,11 +1,11 @@
 """Versioned run-time configuration in DynamoDB (ConfigVersionModel): append-only, newest version in force."""
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
-from ..domain.errors import ConcurrentModification
 from ..sla.live import ConfigVersion
 from .dynamo_tables import ConfigVersionModel
+from .optimistic import save_if
 
 
 class DynamoConfigVersions:
@@ -27,14 +27,8 @@ class DynamoConfigVersions:
     def append(self, version: ConfigVersion) -> None:
         item = ConfigVersionModel(version.document, version.version, text=version.text, action=version.action,
                                   saved_by=version.saved_by, saved_at=version.saved_at, note=version.note)
-        try:
-            item.save(condition=ConfigVersionModel.version.does_not_exist())
-        except PutError as error:
-            if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
-                raise ConcurrentModification(
-                    f"{version.document} configuration version {version.version} was saved by someone else first"
-                ) from None
-            raise
+        save_if(item, ConfigVersionModel.version.does_not_exist(),
+                f"{version.document} configuration version {version.version} was saved by someone else first")
 
 
 def _version(item: ConfigVersionModel) -> ConfigVersion:

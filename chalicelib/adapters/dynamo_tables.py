@@ -13,6 +13,8 @@ message_index     key                            -> channel message id (and late
 sms_opt_outs      phone                          -> a number's SMS consent (STOP / START), E.164
 sms_keyword_log   phone + message_id             -> audit of every STOP / START / HELP a number sent
 config_versions   document + version             -> run-time configuration, every version kept, newest in force
+staff             kind + id                      -> the staff directory (one small partition)
+staff_sessions    id                             -> console sessions (hash of the cookie secret), TTL
 """
 from __future__ import annotations
 
@@ -249,6 +251,29 @@ class ConfigVersionModel(Model):
     note = UnicodeAttribute(null=True)
 
 
+class StaffMemberModel(Model):
+    """The staff directory: one partition (a helpdesk has tens to hundreds of staff), one item per member."""
+
+    class Meta(_Meta):
+        table_name = os.environ.get("STAFF_TABLE", "staff")
+
+    kind = UnicodeAttribute(hash_key=True)  # "member"
+    id = UnicodeAttribute(range_key=True)  # the identity provider's user name
+    body = JSONAttribute()
+    version = NumberAttribute()
+
+
+class StaffSessionModel(Model):
+    """Console sessions, keyed by a hash of the cookie's secret (the secret itself is never stored)."""
+
+    class Meta(_Meta):
+        table_name = os.environ.get("SESSIONS_TABLE", "staff-sessions")
+
+    id = UnicodeAttribute(hash_key=True)
+    body = JSONAttribute()
+    expires_at = NumberAttribute()  # TTL: the absolute end of the session
+
+
 TABLE_MODELS = (ComplaintModel, EventModel, MessageIndexModel, SmsOptOutModel, SmsKeywordLogModel, InboundMailModel,
                 AckLimitModel, TeamRoutingModel, AlertWindowModel, StatsModel,
-                ImprovementActionModel, ConfigVersionModel)
+                ImprovementActionModel, ConfigVersionModel, StaffMemberModel, StaffSessionModel)

@@ -9,61 +9,20 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from chalicelib.web.auth import mint_local_token
-from tests.e2e.browser import chromium_binary
-from tests.integration.conftest import drain_intake, provision_fake_aws
-
-ORIGIN = "http://testserver"  # PUBLIC_BASE_URL in the tests: the links the app writes
-ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artifacts" / "pages"
-HOP_BY_HOP = {"content-length", "transfer-encoding", "connection"}
+from tests.e2e.browser import ORIGIN, browser_site, scan
+from tests.integration.conftest import drain_intake
 
 pytest.importorskip("playwright")
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """Chalice's test client on moto, and a Chromium page whose requests to ORIGIN it answers."""
-    from axe_playwright_python.sync_playwright import Axe
-    from chalice.test import Client
-    from playwright.sync_api import sync_playwright
-
-    import app as application
-
-    with provision_fake_aws(tmp_path_factory.mktemp("pages")) as aws, Client(application.app) as client:
-        def answer(route):
-            request = route.request
-            url = urlsplit(request.url)
-            path = url.path + (f"?{url.query}" if url.query else "")
-            headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-            response = client.http.request(request.method, path, headers=headers, body=request.post_data_buffer or b"")
-            route.fulfill(status=response.status_code, body=response.body,
-                          headers={k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP})
-
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium_binary(), args=["--no-sandbox"])
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            context.route(f"{ORIGIN}/**", answer)
-            page = context.new_page()
-            yield {"page": page, "client": client, "aws": aws, "axe": Axe(), "context": context}
-            browser.close()
-
-
-def scan(site, name: str) -> None:
-    """axe-core finds no violation; a desktop and a 375 px screenshot are kept."""
-    page = site["page"]
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
-    page.set_viewport_size({"width": 375, "height": 800})
-    page.screenshot(path=ARTIFACTS / f"{name}-375.png", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-    violations = site["axe"].run(page).response["violations"]
-    assert not violations, json.dumps([(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-                                       for v in violations], indent=1)
+    with browser_site(tmp_path_factory.mktemp("pages")) as harness:
+        yield harness
 
 
 def submit_form(page, **fields: str) -> None:

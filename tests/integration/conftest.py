@@ -21,7 +21,7 @@ def provision_fake_aws(tmp_path):
 
     moto_patches.apply()  # the local stack's moto: conditions checked before writing, no whole-table backups
     saved = {key: os.environ.get(key) for key in ("OUTBOX_DIR", "INTAKE_QUEUE_URL", "MAIL_BUCKET", "ALERTS_TOPIC_ARN",
-                                                  "MODEL_DIR")}
+                                                  "MODEL_DIR", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID")}
     os.environ["MODEL_DIR"] = ""  # the customer's category decides here: the model has tests of its own
     os.environ["OUTBOX_DIR"] = str(tmp_path / "outbox")
     with mock_aws():
@@ -43,6 +43,7 @@ def provision_fake_aws(tmp_path):
         alerts_queue_arn = sqs.get_queue_attributes(QueueUrl=alerts_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=alerts_arn, Protocol="sqs", Endpoint=alerts_queue_arn)
         os.environ["ALERTS_TOPIC_ARN"] = alerts_arn
+        os.environ["COGNITO_USER_POOL_ID"], os.environ["COGNITO_CLIENT_ID"] = staff_user_pool()
         settings.cache_clear()
         services.reset()
         try:
@@ -53,6 +54,26 @@ def provision_fake_aws(tmp_path):
             settings.cache_clear()
             for key, value in saved.items():
                 os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+
+
+def staff_user_pool() -> tuple[str, str]:
+    """The staff pool, its console client and the role groups, as infra.resources defines them."""
+    from infra.resources import resources
+
+    definitions = resources()
+    cognito = boto3.client("cognito-idp")
+    pool_props = definitions["StaffUserPool"]["Properties"]
+    keys = ("Policies", "AliasAttributes", "AutoVerifiedAttributes", "MfaConfiguration", "AdminCreateUserConfig",
+            "UsernameConfiguration")
+    pool = cognito.create_user_pool(PoolName="test-staff", **{k: pool_props[k] for k in keys if k in pool_props})
+    pool_id = pool["UserPool"]["Id"]
+    client_props = definitions["StaffUserPoolClient"]["Properties"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="test-console", ExplicitAuthFlows=client_props["ExplicitAuthFlows"],
+    )["UserPoolClient"]["ClientId"]
+    for role in ("agent", "manager", "admin"):
+        cognito.create_group(GroupName=role, UserPoolId=pool_id)
+    return pool_id, client_id
 
 
 @contextlib.contextmanager

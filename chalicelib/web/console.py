@@ -1,0 +1,394 @@
+"""The staff console (HTML, no JavaScript needed): sign-in through the identity provider into a cookie session,
+the first-password change, sign-out, availability from every page, and the admin pages (configuration, staff).
+
+Every POST carries the CSRF token; every page checks the role on the server (agent < manager < admin).
+Pages are not part of /openapi.json: programs use the JSON API with bearer tokens."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+from typing import Any, Callable
+from urllib.parse import parse_qs
+
+from chalice import Blueprint, Response
+
+from ..config import settings
+from ..domain.errors import ConcurrentModification, InvalidCommand, NotFound
+from ..wiring import services
+from .auth import ROLE_RANK
+from .http import html_response, public_url
+
+console_routes = Blueprint(__name__)
+
+
+def N_(text: str) -> str:
+    """Marks a text for the catalogs; the template translates it in the viewer's language."""
+    return text
+
+
+TRANSLATED_WORDS = (N_("agent"), N_("manager"), N_("admin"), N_("imported"), N_("saved"), N_("rolled_back"))
+FORM = "application/x-www-form-urlencoded"
+HOME = "/console"
+
+
+class Viewer:
+    """The signed-in staff member and their session, as a page sees them."""
+
+    def __init__(self, member: Any, session: Any):
+        self.member, self.session = member, session
+        self.id, self.role, self.csrf = member.id, session.role, session.csrf
+
+    def can(self, role: str) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+
+# -- plumbing -------------------------------------------------------------------------------------------------------
+def _request() -> Any:
+    return console_routes.current_request
+
+
+def _form() -> dict[str, str]:
+    raw = (_request().raw_body or b"")[:256 * 1024].decode("utf-8", "replace")
+    return {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+
+
+def _secure() -> bool:
+    """Cookies are Secure except over plain http (the local stack on 127.0.0.1); in AWS the API is https."""
+    return not settings().public_base_url.startswith("http://")
+
+
+def _url(path: str) -> str:
+    return public_url(_request(), path)
+
+
+def _redirect(path: str, cookie: str | None = None) -> Response:
+    headers = {"Location": _url(path), "Cache-Control": "no-store"}
+    if cookie:
+        headers["Set-Cookie"] = cookie
+    return Response(body="", status_code=303, headers=headers)
+
+
+def _language(viewer: Viewer | None) -> str:
+    from .render import negotiate
+
+    preferred = viewer.member.languages if viewer else ()
+    return negotiate(_request().headers.get("accept-language"), preferred)
+
+
+def _page(template: str, viewer: Viewer | None, status: int = 200, cookie: str | None = None, **context: Any):
+    from .render import render
+
+    language = _language(viewer)
+    body = render(f"console/{template}", language, viewer=viewer, url=_url, now=datetime.now(timezone.utc),
+                  timezone=viewer.member.timezone if viewer else "UTC", here=_request().context.get("path", HOME),
+                  **context)
+    headers = {"Cache-Control": "no-store", "Content-Language": language}
+    if cookie:
+        headers["Set-Cookie"] = cookie
+    return html_response(body, status, headers)
+
+
+def _viewer() -> Viewer | None:
+    from .sessions import COOKIE, cookie_value
+
+    session = services.sessions.load(cookie_value(_request().headers, COOKIE))
+    if session is None:
+        return None
+    member = services.staff.store.get(session.user_id)
+    if member is None or not member.active:
+        return None
+    return Viewer(member, session)
+
+
+def page(role: str, method: str = "GET") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A console view for `role` and above: signed out -> the sign-in page; too low a role -> 403; a POST without
+    the session's CSRF token -> 403 and nothing changes."""
+    from .sessions import same
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        def handler(**params: str) -> Response:
+            viewer = _viewer()
+            if viewer is None:
+                return _redirect("/console/sign-in")
+            if not viewer.can(role):
+                return _page("error.html", viewer, 403, title="forbidden")
+            form = _form() if method == "POST" else {}
+            if method == "POST" and not same(form.get("csrf_token"), viewer.csrf):
+                return _page("error.html", viewer, 403, title="csrf")
+            try:
+                return view(viewer, form, **params) if method == "POST" else view(viewer, **params)
+            except NotFound:
+                return _page("error.html", viewer, 404, title="not_found")
+
+        handler.__name__ = f"{view.__name__}_{method.lower()}"
+        return handler
+
+    return decorator
+
+
+def _route(path: str, method: str, view: Callable[..., Any]) -> None:
+    options: dict[str, Any] = {"methods": [method]}
+    if method == "POST":
+        options["content_types"] = [FORM]
+    console_routes.route(path, **options)(view)
+
+
+# -- sign-in, first password, sign-out -------------------------------------------------------------------------------
+def sign_in_page() -> Response:
+    import secrets
+
+    from .sessions import PRE_COOKIE, cookie_header
+
+    if _viewer() is not None:
+        return _redirect(HOME)
+    token = secrets.token_urlsafe(24)
+    return _page("sign_in.html", None, pre_token=token, errors={}, values={},
+                 cookie=cookie_header(PRE_COOKIE, token, _secure(), 900))
+
+
+def sign_in() -> Response:
+    from ..adapters.cognito import SignInRefused
+    from .sessions import PRE_COOKIE, Challenge, cookie_value, same
+
+    form, pre = _form(), cookie_value(_request().headers, PRE_COOKIE)
+    if not same(form.get("csrf_token"), pre):
+        return _page("error.html", None, 403, title="csrf")
+    username, password = form.get("username", "").strip().lower(), form.get("password", "")
+    errors = {}
+    if not username:
+        errors["username"] = N_("Enter your sign-in name.")
+    if not password:
+        errors["password"] = N_("Enter your password.")
+    if not errors:
+        try:
+            result = services.identity.sign_in(username, password)
+        except SignInRefused:
+            errors["password"] = N_("The sign-in name or password is wrong.")
+        else:
+            if result.challenge == "NEW_PASSWORD_REQUIRED":
+                services.sessions.pending(pre, Challenge(username, result.challenge_session or "",
+                                                         services.clock.now().isoformat()))
+                return _page("new_password.html", None, pre_token=pre, errors={})
+            return _start_session(result)
+    return _page("sign_in.html", None, 400, pre_token=pre, errors=errors, values={"username": username})
+
+
+def new_password() -> Response:
+    from ..adapters.cognito import SignInRefused
+    from .sessions import PRE_COOKIE, cookie_value, same
+
+    form, pre = _form(), cookie_value(_request().headers, PRE_COOKIE)
+    if not same(form.get("csrf_token"), pre):
+        return _page("error.html", None, 403, title="csrf")
+    challenge = services.sessions.take_pending(pre)
+    if challenge is None:
+        return _redirect("/console/sign-in")
+    password, again = form.get("new_password", ""), form.get("confirm_password", "")
+    errors = {}
+    if len(password) < 12:
+        errors["new_password"] = N_("The new password needs at least 12 characters.")
+    elif password != again:
+        errors["confirm_password"] = N_("The two passwords are not the same.")
+    if not errors:
+        try:
+            result = services.identity.complete_new_password(challenge.username, challenge.session, password)
+        except SignInRefused as refused:
+            errors["new_password"] = str(refused)
+        else:
+            services.sessions.drop_pending(pre)
+            return _start_session(result)
+    return _page("new_password.html", None, 400, pre_token=pre, errors=errors)
+
+
+def _start_session(result: Any) -> Response:
+    from .sessions import ABSOLUTE, COOKIE, cookie_header
+
+    member = services.staff.store.get(result.username)
+    if member is None or not member.active:
+        return _page("sign_in.html", None, 403, pre_token="", errors={"username": N_("This account is not an active member of staff.")},
+                     values={"username": result.username})
+    secret, _ = services.sessions.start(member.id, member.role, result.access_token)
+    return _redirect(HOME, cookie_header(COOKIE, secret, _secure(), int(ABSOLUTE.total_seconds())))
+
+
+def sign_out() -> Response:
+    from .sessions import COOKIE, cookie_header, cookie_value
+
+    viewer = _viewer()
+    if viewer is not None:
+        from .sessions import same
+
+        if not same(_form().get("csrf_token"), viewer.csrf):
+            return _page("error.html", viewer, 403, title="csrf")
+        ended = services.sessions.end(cookie_value(_request().headers, COOKIE))
+        if ended and ended.access_token:
+            services.identity.sign_out(ended.access_token)
+    return _redirect("/console/sign-in?signed_out=1", cookie_header(COOKIE, "", _secure(), 0))
+
+
+# -- every page: home and availability --------------------------------------------------------------------------------
+@page("agent")
+def home(viewer: Viewer) -> Response:
+    return _page("home.html", viewer)
+
+
+@page("agent", "POST")
+def availability(viewer: Viewer, form: dict[str, str]) -> Response:
+    away = form.get("status") == "away"
+    until = None
+    if away and form.get("until"):
+        try:
+            until = datetime.fromisoformat(form["until"]).replace(tzinfo=_zone(viewer))
+        except ValueError:
+            until = None
+    try:
+        services.staff.set_availability(viewer.id, away, until)
+    except InvalidCommand:
+        services.staff.set_availability(viewer.id, away, None)
+    back = form.get("back") or HOME
+    return _redirect(back if back.startswith("/console") else HOME)
+
+
+def _zone(viewer: Viewer):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(viewer.member.timezone)
+
+
+# -- admin: configuration ------------------------------------------------------------------------------------------------
+@page("admin")
+def configuration(viewer: Viewer) -> Response:
+    live = services.live_config
+    current = live.version()
+    return _page("configuration.html", viewer, current=current, text=current.text, preview=None, errors={},
+                 history=live.history(20), saved=_request().query_params and _request().query_params.get("saved"))
+
+
+@page("admin", "POST")
+def change_configuration(viewer: Viewer, form: dict[str, str]) -> Response:
+    from .configuration import open_complaints
+
+    live = services.live_config
+    text, note = form.get("text", ""), form.get("note") or None
+    expected = int(form["expected_version"]) if form.get("expected_version", "").isdigit() else 0
+    preview, errors, status = None, {}, 200
+    try:
+        if form.get("action") == "save":
+            saved = live.save(text, viewer.id, expected, note)
+            return _redirect(f"/console/admin/configuration?saved={saved.version}")
+        preview = live.preview(text, open_complaints)
+    except InvalidCommand as refused:
+        errors, status = (refused.fields or {"text": str(refused)}), 400
+    except ConcurrentModification as conflict:
+        errors, status = {"text": str(conflict)}, 409
+    current = live.version()
+    return _page("configuration.html", viewer, status, current=current, text=text, note=note or "", preview=preview,
+                 errors=errors, history=live.history(20), saved=None, expected=expected or current.version)
+
+
+@page("admin", "POST")
+def rollback_configuration(viewer: Viewer, form: dict[str, str]) -> Response:
+    live = services.live_config
+    expected = int(form["expected_version"]) if form.get("expected_version", "").isdigit() else 0
+    try:
+        saved = live.rollback(viewer.id, expected)
+    except (InvalidCommand, ConcurrentModification) as refused:
+        current = live.version()
+        return _page("configuration.html", viewer, 409, current=current, text=current.text, preview=None,
+                     errors={"rollback": str(refused)}, history=live.history(20), saved=None)
+    return _redirect(f"/console/admin/configuration?saved={saved.version}")
+
+
+# -- admin: staff ------------------------------------------------------------------------------------------------------------
+@page("admin")
+def staff_list(viewer: Viewer) -> Response:
+    return _page("staff.html", viewer, members=services.staff.store.all(), errors={}, values={}, invited=None,
+                 teams=sorted(services.live_config.current().teams))
+
+
+@page("admin", "POST")
+def invite(viewer: Viewer, form: dict[str, str]) -> Response:
+    from ..domain.staff import StaffMember
+
+    member = _member_from_form(form, StaffMember(id=form.get("id", "").strip().lower(), name="", email=""))
+    errors = _team_problems(member)
+    invited = None
+    if not errors:
+        try:
+            added = services.staff.add(member)
+            invited = (added, services.identity.invite(added.id, added.email, added.name, added.role))
+        except InvalidCommand as refused:
+            errors = refused.fields or {"id": str(refused)}
+    status = 400 if errors else 200
+    return _page("staff.html", viewer, status, members=services.staff.store.all(), errors=errors,
+                 values=form if errors else {}, invited=invited, teams=sorted(services.live_config.current().teams))
+
+
+@page("admin")
+def staff_member(viewer: Viewer, member_id: str) -> Response:
+    member = services.staff.get(member_id)
+    return _page("staff_member.html", viewer, member=member, values=_form_values(member), errors={},
+                 teams=sorted(services.live_config.current().teams), saved=bool(_request().query_params))
+
+
+@page("admin", "POST")
+def change_staff_member(viewer: Viewer, form: dict[str, str], member_id: str) -> Response:
+    member = services.staff.get(member_id)
+    changed = _member_from_form(form, member)
+    errors = _team_problems(changed)
+    expected = int(form["version"]) if form.get("version", "").isdigit() else 0
+    if not errors:
+        try:
+            saved = services.staff.update(changed, expected)
+            if saved.role != member.role:
+                services.identity.set_role(saved.id, saved.role)
+            if saved.active != member.active:
+                services.identity.set_enabled(saved.id, saved.active)
+            return _redirect(f"/console/admin/staff/{saved.id}?saved=1")
+        except InvalidCommand as refused:
+            errors = refused.fields or {"id": str(refused)}
+        except ConcurrentModification as conflict:
+            errors = {"version": str(conflict)}
+    return _page("staff_member.html", viewer, 400, member=member, values=form, errors=errors,
+                 teams=sorted(services.live_config.current().teams), saved=False)
+
+
+def _member_from_form(form: dict[str, str], base: Any) -> Any:
+    def names(key: str) -> tuple[str, ...]:
+        return tuple(v.strip().lower() for v in form.get(key, "").replace(",", " ").split() if v.strip())
+
+    return dataclasses.replace(
+        base, name=form.get("name", "").strip(), email=form.get("email", "").strip(), role=form.get("role", "agent"),
+        teams=names("teams"), lead_of=names("lead_of"), skills=names("skills"),
+        languages=names("languages") or ("en",), timezone=form.get("timezone") or base.timezone,
+        active=form.get("active") == "on" if "version" in form else base.active,
+    )
+
+
+def _form_values(member: Any) -> dict[str, str]:
+    return {"name": member.name, "email": member.email, "role": member.role, "teams": " ".join(member.teams),
+            "lead_of": " ".join(member.lead_of), "skills": " ".join(member.skills),
+            "languages": " ".join(member.languages), "timezone": member.timezone,
+            "active": "on" if member.active else "", "version": str(member.version)}
+
+
+def _team_problems(member: Any) -> dict[str, str]:
+    known = services.live_config.current().teams
+    unknown = [t for t in member.teams if t not in known]
+    return {"teams": f"unknown team: {', '.join(unknown)}"} if unknown else {}
+
+
+# -- the routes -------------------------------------------------------------------------------------------------------------
+_route("/console", "GET", home)
+_route("/console/sign-in", "GET", sign_in_page)
+_route("/console/sign-in", "POST", sign_in)
+_route("/console/new-password", "POST", new_password)
+_route("/console/sign-out", "POST", sign_out)
+_route("/console/availability", "POST", availability)
+_route("/console/admin/configuration", "GET", configuration)
+_route("/console/admin/configuration", "POST", change_configuration)
+_route("/console/admin/configuration/rollback", "POST", rollback_configuration)
+_route("/console/admin/staff", "GET", staff_list)
+_route("/console/admin/staff", "POST", invite)
+_route("/console/admin/staff/{member_id}", "GET", staff_member)
+_route("/console/admin/staff/{member_id}", "POST", change_staff_member)

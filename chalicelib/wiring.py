@@ -187,7 +187,7 @@ def _router():
     from .adapters.sla_adapters import DynamoWorkload
     from .sla.keeper import SkillRouter
 
-    return SkillRouter(services.live_config.current, DynamoWorkload())
+    return SkillRouter(services.live_config.current, DynamoWorkload(), services.staff)
 
 
 def _sla_monitor():

@@ -489,10 +489,23 @@ def _config_read() -> Statement:
     return _allow(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"], _tables("ConfigVersionsTable"))
 
 
+def _console_statements() -> list[Statement]:
+    """The console: sessions, the staff directory, and managing staff in the user pool (sign-in itself needs no IAM:
+    the app client's InitiateAuth is a public call)."""
+    return [
+        _allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], _tables("StaffSessionsTable")),
+        _allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], _tables("StaffTable")),
+        _allow(["cognito-idp:AdminCreateUser", "cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminRemoveUserFromGroup",
+                "cognito-idp:AdminListGroupsForUser", "cognito-idp:AdminEnableUser", "cognito-idp:AdminDisableUser",
+                "cognito-idp:AdminUserGlobalSignOut"], [_arn("StaffUserPool")]),
+    ]
+
+
 def _sla_statements() -> list[Statement]:
     """SLA timers (one-time schedules in the SLA group, run as the scheduler role) and skill routing."""
     return [
         _config_read(),
+        _allow(["dynamodb:Query"], _tables("StaffTable")),  # routing: who is in the team and available
         _allow(["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
                [_sub("arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/${SlaScheduleGroup}/*")]),
         _allow(["iam:PassRole"], [_arn("SlaSchedulerRole")],
@@ -537,6 +550,7 @@ def function_policies() -> dict[str, list[Statement]]:
             _allow(["sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility"],  # dead letters
                    [_arn("IntakeQueueDeadLetterQueue"), _arn("SlaTimerQueueDeadLetterQueue"),
                     _arn(INBOUND_FAILURE_QUEUE)]),
+            *_console_statements(),
             *_common_statements(),
         ],
         INTAKE_WORKER_FUNCTION: [

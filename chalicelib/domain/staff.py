@@ -84,7 +84,8 @@ class StaffDirectory:
         return member
 
     def of_team(self, team: str) -> list[StaffMember]:
-        return [m for m in self.members() if m.active and team in m.teams]
+        """Members of the team, deactivated ones included (they are never available)."""
+        return [m for m in self.members() if team in m.teams]
 
     def add(self, member: StaffMember) -> StaffMember:
         checked = validated(member)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from ..domain.errors import ConcurrentModification
 from ..domain.lifecycle import SYSTEM
@@ -16,9 +16,9 @@ from ..domain.model import Complaint, Event, Visibility
 from ..domain.ports import AlertPublisher, ComplaintRepository
 from ..domain.stages import Routing
 from .clocks import SlaClocks, compute_clocks, next_deadline
-from .config import SlaConfig
+from .config import SlaConfig, Team
 from .escalation import Alert, digest_alert, due_alerts
-from .routing import assign
+from .routing import assign, with_directory
 
 KINDS = ("warning", "breach")
 
@@ -39,6 +39,16 @@ class Workload(Protocol):
     def last_assigned(self, team: str) -> str | None: ...
 
     def remember_assignment(self, team: str, agent: str) -> None: ...
+
+
+class Directory(Protocol):
+    """The staff directory as routing needs it (chalicelib.domain.staff.StaffDirectory)."""
+
+    clock: Any
+
+    def of_team(self, team: str) -> list[Any]: ...
+
+    def members(self) -> list[Any]: ...
 
 
 class AlertWindows(Protocol):
@@ -125,26 +135,37 @@ class SlaKeeper:
 class SkillRouter:
     """Router: the category's team, then the available agent with the skill and the least running load."""
 
-    def __init__(self, config: SlaConfig | ConfigSource, workload: Workload):
-        self._config, self.workload = _source(config), workload
+    def __init__(self, config: SlaConfig | ConfigSource, workload: Workload, directory: Directory | None = None):
+        self._config, self.workload, self.directory = _source(config), workload, directory
 
     @property
     def config(self) -> SlaConfig:
         return self._config()
 
+    def roster(self, team: str) -> Team | None:
+        """The team with its agents as they are now: the configuration's, and the staff directory's members."""
+        if team not in self.config.teams:
+            return None
+        configured = self.config.teams[team]
+        if self.directory is None:
+            return configured
+        return with_directory(configured, self.directory.of_team(team), self.directory.clock.now())
+
     def route(self, complaint: Complaint) -> Routing:
         team = self.config.routing.team_for(complaint.category)
         assignment = assign(complaint.category, self.config, self.workload.running_by_agent(team),
-                            self.workload.last_assigned(team))
+                            self.workload.last_assigned(team), roster=self.roster(team))
         if assignment.agent:
             self.workload.remember_assignment(assignment.team, assignment.agent)
         return Routing(team=assignment.team, assignee=assignment.agent, reason=assignment.reason)
 
     def assignment_problem(self, team: str | None, assignee: str) -> tuple[str, str] | None:
-        """Only the configured teams and their agents (the staff directory, when it comes, answers here)."""
-        if team not in self.config.teams:
+        """Only the configured teams, and their active agents (configured or in the staff directory)."""
+        roster = self.roster(team) if team else None
+        if roster is None:
             return "team", f"unknown team {team!r}; teams: {', '.join(sorted(self.config.teams))}"
-        members = [agent.id for agent in self.config.teams[team].agents]
+        inactive = {m.id for m in self.directory.members() if not m.active} if self.directory else set()
+        members = [agent.id for agent in roster.agents if agent.id not in inactive]
         if assignee not in members:
             return "assignee", f"{assignee!r} is not an agent of team {team}; agents: {', '.join(members) or 'none'}"
         return None

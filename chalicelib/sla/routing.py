@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Iterable, Mapping
 
+from chalicelib.domain.staff import StaffMember
+
 from .clocks import SlaClocks
-from .config import SlaConfig, Team
+from .config import Agent, SlaConfig, Team
 
 
 @dataclass(frozen=True)
@@ -23,12 +26,14 @@ class Assignment:
 
 
 def assign(
-    category: str, config: SlaConfig, load: Mapping[str, int], last_assigned: str | None = None
+    category: str, config: SlaConfig, load: Mapping[str, int], last_assigned: str | None = None,
+    roster: Team | None = None,
 ) -> Assignment:
-    """Route a complaint of this category: its team, and an agent in it when one is available."""
+    """Route a complaint of this category: its team, and an agent in it when one is available. `roster`: the
+    team with its agents as they are now (with_directory), instead of the configuration's list."""
     team = config.routing.team_for(category)
     skill = config.routing.skill_for(category)
-    assignment = pick_agent(team, config.teams[team], skill, load, last_assigned)
+    assignment = pick_agent(team, roster or config.teams[team], skill, load, last_assigned)
     if category not in config.routing.categories:
         reason = f"no routing rule for '{category}', fallback team; {assignment.reason}"
         return Assignment(team, assignment.agent, reason)
@@ -56,6 +61,22 @@ def pick_agent(
         after = f"last assigned: {last_assigned}" if last_assigned in order else "no previous assignment"
         reason += f"; tie with {others} broken round-robin ({after})"
     return Assignment(team_name, chosen, reason)
+
+
+def with_directory(team: Team, members: Iterable[StaffMember], now: datetime) -> Team:
+    """The team's agents: those the configuration lists, and the directory's members of the team. For a member
+    the directory knows, the directory decides availability (away, deactivated) and, when it lists any, skills."""
+    directory = {m.id: m for m in members}
+    agents = []
+    for agent in team.agents:
+        member = directory.pop(agent.id, None)
+        if member is None:
+            agents.append(agent)
+        else:
+            agents.append(Agent(id=agent.id, skills=list(member.skills) or agent.skills, available=member.available(now)))
+    agents += [Agent(id=m.id, skills=list(m.skills), available=m.available(now)) for m in sorted(directory.values(),
+                                                                                              key=lambda m: m.id)]
+    return team.model_copy(update={"agents": agents})
 
 
 def active_load(assigned: Iterable[tuple[str | None, SlaClocks]]) -> Counter:

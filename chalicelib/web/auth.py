@@ -86,7 +86,8 @@ def _user_from_claims(claims: Mapping[str, Any]) -> StaffUser:
     roles = tuple(g for g in groups if g in ROLES)
     if not roles:
         raise Forbidden("your account has no staff role (agent, manager or admin)")
-    return StaffUser(id=str(claims.get("sub")), email=claims.get("email"), roles=roles)
+    # Cognito's user name is the staff directory id; local development tokens carry it as the subject.
+    return StaffUser(id=str(claims.get("cognito:username") or claims.get("sub")), email=claims.get("email"), roles=roles)
 
 
 def mint_local_token(secret: str, subject: str, role: str, email: str | None = None, ttl_seconds: int = 12 * 3600) -> str:

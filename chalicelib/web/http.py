@@ -6,7 +6,6 @@ import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
@@ -14,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..config import settings
 from ..domain.errors import ConcurrentModification, IllegalTransition, InvalidCommand, NotDelivered, NotFound
-from .auth import Forbidden, Unauthenticated, authenticate, cognito_authorizer
+from .auth import Forbidden, StaffUser, Unauthenticated, authenticate, cognito_authorizer
 from .schemas import ErrorResponse
 
 JSON = "application/json"
@@ -87,8 +86,8 @@ def route(
                 if verify is not None:
                     verify(request)
                 if role:
-                    user = authenticate(with_session_cookie(request) if cookie_session else request.headers,
-                                        request.context or {})
+                    user = (console_user(request) if cookie_session else None) or \
+                        authenticate(request.headers, request.context or {})
                     user.require(role)
                     kwargs["user"] = user
                 if query is not None:
@@ -97,6 +96,9 @@ def route(
                     kwargs["body"] = _validate(body, parse_body(request, max_body_bytes))
                 result = view(**kwargs)
             except Exception as error:  # noqa: BLE001 - mapped below, unknown errors re-raised
+                if cookie_session and isinstance(error, Unauthenticated) and accepts_html(request.headers):
+                    return Response(body="", status_code=303, headers={
+                        "Location": public_url(request, "/console/sign-in"), "Cache-Control": "no-store"})
                 if html and accepts_html(request.headers):
                     return error_response(error, wants_html=True, submitted=_submitted(request, body))
                 return error_response(error)
@@ -111,22 +113,16 @@ def route(
     return decorator
 
 
-SESSION_COOKIE = "staff_session"
+def console_user(request: Any) -> StaffUser | None:
+    """The staff member of the console session cookie (a page opened in a browser: the dashboard), when there is
+    no bearer header. Tokens never travel in URLs."""
+    if request.headers.get("authorization"):
+        return None
+    from ..wiring import services
+    from .sessions import COOKIE, cookie_value
 
-
-def with_session_cookie(request: Any) -> dict[str, str]:
-    """The headers, with the staff token of the session cookie as a bearer token when there is no header (a page
-    opened in a browser: the dashboard). Tokens never travel in URLs."""
-    headers = {k.lower(): v for k, v in dict(request.headers).items()}
-    if "authorization" not in headers:
-        cookies = SimpleCookie()
-        try:
-            cookies.load(headers.get("cookie") or "")
-        except CookieError:
-            return headers
-        if SESSION_COOKIE in cookies and cookies[SESSION_COOKIE].value:
-            headers["authorization"] = f"Bearer {cookies[SESSION_COOKIE].value}"
-    return headers
+    session = services.sessions.load(cookie_value(request.headers, COOKIE))
+    return StaffUser(id=session.user_id, email=None, roles=(session.role,)) if session else None
 
 
 def public_url(request: Any, path: str) -> str:

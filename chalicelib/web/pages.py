@@ -124,21 +124,6 @@ def status_page(status: PublicStatus) -> str:
     return _page(f"Complaint {status.reference}", body)
 
 
-def staff_sign_in_page(error: str | None = None) -> str:
-    """Local stack: a manager pastes a staff token (`make token ROLE=manager`); it travels in a POST body and lives
-    in an HttpOnly cookie, never in a URL."""
-    problem = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
-    body = (
-        "<h1>Staff sign-in</h1>" + problem +
-        '<form method="post" action="/dashboard/sign-in"><div class="field">'
-        '<label for="token">Staff token</label>'
-        '<p class="hint" id="token-hint">Paste the token that <code>make token ROLE=manager</code> prints.</p>'
-        '<input id="token" name="token" type="password" autocomplete="off" aria-describedby="token-hint" required>'
-        '</div><button type="submit">Sign in</button></form>'
-    )
-    return _page("Staff sign-in", body)
-
-
 def error_page(status: int, error: ErrorResponse, submitted: Mapping[str, Any] | None = None) -> str:
     if status == 400 and error.fields:
         return complaint_form(values=submitted, errors=error.fields)

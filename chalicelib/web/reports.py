@@ -13,9 +13,8 @@ from chalice import Blueprint, Response
 from ..domain.ports import ComplaintQuery
 from ..wiring import services
 from . import schemas as s
-from ..config import settings
-from .auth import Forbidden, StaffUser, Unauthenticated, authenticate
-from .http import FORM, SESSION_COOKIE, html_response, route
+from .auth import StaffUser
+from .http import route
 
 report_routes = Blueprint(__name__)
 ERRORS = {400: s.ErrorResponse, 401: s.ErrorResponse, 403: s.ErrorResponse, 404: s.ErrorResponse}
@@ -231,30 +230,6 @@ def dashboard(request: Any, user: StaffUser, query: s.DashboardQuery):
 
     return Response(render_dashboard(dashboard_data(window(query))), status_code=200,
                     headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"})
-
-
-@route(report_routes, "/dashboard/sign-in", "GET", summary="Staff sign-in for the dashboard (local stack)",
-       tag="reports", responses={200: None}, html=True)
-def dashboard_sign_in_form(request: Any):
-    from .pages import staff_sign_in_page
-
-    return html_response(staff_sign_in_page())
-
-
-@route(report_routes, "/dashboard/sign-in", "POST", summary="Sign in with a staff token: sets an HttpOnly session "
-       "cookie and goes to the dashboard (303)", tag="reports", body=s.SignInForm, content_types=(FORM,),
-       responses={303: None, 401: s.ErrorResponse, 415: s.UnsupportedMediaType}, html=True)
-def dashboard_sign_in(request: Any, body: s.SignInForm):
-    from .pages import staff_sign_in_page
-
-    try:
-        authenticate({"authorization": f"Bearer {body.token.strip()}"}, {}).require("manager")
-    except (Unauthenticated, Forbidden) as refused:  # the form again, saying why
-        return html_response(staff_sign_in_page(str(refused)), 401)
-    secure = "; Secure" if (settings().public_base_url or "").startswith("https://") else ""
-    return Response(body="", status_code=303, headers={
-        "Location": "/dashboard", "Cache-Control": "no-store",
-        "Set-Cookie": f"{SESSION_COOKIE}={body.token.strip()}; HttpOnly; SameSite=Strict; Path=/; Max-Age=28800{secure}"})
 
 
 def dashboard_data(days):

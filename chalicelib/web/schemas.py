@@ -424,10 +424,6 @@ class UnsupportedMediaType(BaseModel):
     Message: str
 
 
-class SignInForm(_Schema):
-    token: str = Field(min_length=1, max_length=4096, description="a staff token (JWT)")
-
-
 # dead letters -------------------------------------------------------------------------------------
 class DeadLetter(_Schema):
     message_id: Optional[str] = None

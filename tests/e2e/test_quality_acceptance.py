@@ -49,9 +49,15 @@ def test_replayed_traffic_gives_matching_kpis_alerts_a_pdca_check_and_a_rendered
         with sync_playwright() as playwright:  # a manager signs in through the form: no token in any URL
             browser = playwright.chromium.launch(executable_path=chromium_binary(), args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1280, "height": 2400})
-            page.goto(f"{stack.endpoints['api_url']}/dashboard/sign-in")
-            page.fill("#token", stack.endpoints["manager_token"])
-            page.click("button[type=submit]")
+            manager_account = next(s for s in stack.endpoints["staff"] if s["role"] == "manager")
+            page.goto(f"{stack.endpoints['api_url']}/dashboard")  # signed out: the console's sign-in first
+            page.fill("#username", manager_account["sign_in"])
+            page.fill("#password", manager_account["first_password"])
+            page.click("main button[type=submit]")
+            page.fill("#new_password", "Manager-Pass-2026!")  # the first sign-in sets a password
+            page.fill("#confirm_password", "Manager-Pass-2026!")
+            page.click("main button[type=submit]")
+            page.goto(f"{stack.endpoints['api_url']}/dashboard")
             assert page.url.endswith("/dashboard") and "token" not in page.url
             dom = page.content()
             page.screenshot(path=str(shot), full_page=True)

@@ -79,7 +79,7 @@ def test_an_unknown_path_is_a_json_404_locally(live_api, method):
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
 
 
-@pytest.mark.parametrize("path", ["/", "/dashboard/sign-in", "/complaints/CMP-20261122-ZZZZZ?token=x",
+@pytest.mark.parametrize("path", ["/", "/console/sign-in", "/complaints/CMP-20261122-ZZZZZ?token=x",
                                   "/survey/v1.bad.token"])
 def test_every_page_carries_the_safe_headers(live_api, path):
     page = requests.get(f"{live_api}{path}", headers={"Accept": "text/html"}, timeout=10)

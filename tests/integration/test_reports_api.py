@@ -112,16 +112,13 @@ def test_the_dashboard_renders_for_managers_only(client, aws):
     assert page.headers["X-Content-Type-Options"] == "nosniff" and page.headers["Referrer-Policy"] == "no-referrer"
     token = MANAGER["Authorization"].split()[1]
     assert client.http.get(f"/dashboard?access_token={token}").status_code == 401  # never a token in a URL
-    form = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}
-    assert client.http.post("/dashboard/sign-in", headers=form, body="token=forged").status_code == 401
-    agent = staff_headers()["Authorization"].split()[1]
-    assert client.http.post("/dashboard/sign-in", headers=form, body=f"token={agent}").status_code == 401
-    signed_in = client.http.post("/dashboard/sign-in", headers=form, body=f"token={token}")
-    assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/dashboard"
-    cookie = signed_in.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
-    session = cookie.split(";")[0]
-    assert client.http.get("/dashboard", headers={"Cookie": session}).status_code == 200  # a browser, no header
+    manager_session, _ = services.sessions.start("mgr-1", "manager", None)  # a manager signed in to the console
+    agent_session, _ = services.sessions.start("agent-1", "agent", None)
+    assert client.http.get("/dashboard", headers={"Cookie": f"console_session={manager_session}"}).status_code == 200
+    assert client.http.get("/dashboard", headers={"Cookie": f"console_session={agent_session}"}).status_code == 403
+    assert client.http.get("/dashboard", headers={"Cookie": "console_session=forged"}).status_code == 401
+    to_sign_in = client.http.get("/dashboard", headers={"Accept": "text/html"})
+    assert to_sign_in.status_code == 303 and to_sign_in.headers["Location"].endswith("/console/sign-in")
     assert client.http.get("/dashboard").status_code == 401
     assert client.http.get("/dashboard", headers=staff_headers()).status_code == 403
 

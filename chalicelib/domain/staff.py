@@ -87,6 +87,17 @@ class StaffDirectory:
         """Members of the team, deactivated ones included (they are never available)."""
         return [m for m in self.members() if team in m.teams]
 
+    def take_problem(self, member_id: str, team: str | None, assignee: str | None) -> str | None:
+        """Why this member may not take a complaint of `team` now assigned to `assignee` (None: they may)."""
+        member = self.store.get(member_id)
+        if member is None or not member.active:
+            return "only active members of the staff directory take complaints"
+        if assignee is not None and assignee != member_id:
+            return f"the complaint is assigned to {assignee}; a manager can reassign it"
+        if team not in member.teams:
+            return f"the complaint belongs to team {team}; you are in {', '.join(member.teams) or 'no team'}"
+        return None
+
     def add(self, member: StaffMember) -> StaffMember:
         checked = validated(member)
         if self.store.get(checked.id) is not None:

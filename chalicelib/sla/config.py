@@ -162,6 +162,36 @@ class Alerts(_Model):
     window: ClockDuration = timedelta(minutes=15)
 
 
+PLACEHOLDERS = ("customer_name", "reference", "agent_name", "team")  # what a canned response may contain, as {name}
+
+
+class CannedResponse(_Model):
+    """A reply agents insert and edit: {customer_name}, {reference}, {agent_name} and {team} are filled in."""
+
+    title: str = Field(min_length=1, max_length=100)
+    text: str = Field(min_length=1, max_length=5000)
+    language: Literal["en", "zh"] = "en"
+    teams: list[str] = []  # empty: every team
+
+    @field_validator("text")
+    @classmethod
+    def _known_placeholders(cls, text: str) -> str:
+        import string
+
+        try:
+            names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+        except ValueError as error:
+            raise ValueError(f"{error}; write a literal brace as {{{{ or }}}}") from None
+        unknown = sorted({n for n in names if n not in PLACEHOLDERS})
+        if unknown:
+            raise ValueError(f"unknown placeholder {', '.join('{' + n + '}' for n in unknown)}; "
+                             f"use {', '.join('{' + n + '}' for n in PLACEHOLDERS)}")
+        return text
+
+    def render(self, **values: str) -> str:
+        return self.text.format(**{name: values.get(name, "") for name in PLACEHOLDERS})
+
+
 class SlaConfig(_Model):
     policies: list[Policy] = Field(min_length=1)
     calendars: dict[str, Calendar] = {}
@@ -169,6 +199,7 @@ class SlaConfig(_Model):
     routing: Routing
     escalation: Escalation
     alerts: Alerts = Alerts()
+    canned_responses: list[CannedResponse] = []
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "SlaConfig":
@@ -188,6 +219,11 @@ class SlaConfig(_Model):
             if team not in self.teams:
                 where = "routing.fallback_team" if category == "fallback_team" else f"routing.categories.{category}"
                 problems.append(f"{where}: unknown team {team!r} ({_known(self.teams)})")
+        for i, canned in enumerate(self.canned_responses):
+            unknown = [t for t in canned.teams if t not in self.teams]
+            if unknown:
+                problems.append(f"canned_responses[{i}] ({canned.title}).teams: unknown team {unknown[0]!r} "
+                                f"({_known(self.teams)})")
         for priority in PRIORITIES:
             if not any(p.covers_all_of(priority) for p in self.policies):
                 problems.append(

@@ -213,6 +213,8 @@ def describe_changes(old: SlaConfig, new: SlaConfig) -> list[str]:
         effects.append("Escalation contacts changed: the next alerts go to the new contacts.")
     if old.alerts != new.alerts:
         effects.append("Alert-storm settings changed: they apply to the next alerts.")
+    if old.canned_responses != new.canned_responses:
+        effects.append("Canned responses changed: agents get the new texts when they next open a complaint.")
     return effects
 
 

@@ -492,3 +492,14 @@ class ConfigPreview(_Schema):
     changed: bool
     diff: list[str] = Field(description="unified diff of the TOML text")
     effects: list[str] = Field(description="what the change does, in words, including to open complaints")
+
+
+class CannedReply(_Schema):
+    title: str
+    language: Literal["en", "zh"]
+    text: str = Field(description="with the complaint's placeholders filled in, ready to edit and send")
+
+
+class CannedReplies(_Schema):
+    reference: str
+    items: list[CannedReply] = Field(description="the complaint's language first, then the others")

@@ -13,7 +13,7 @@ from ..observability import logger
 from ..sla.durations import format_duration
 from ..wiring import services
 from . import schemas as s
-from .auth import StaffUser
+from .auth import Forbidden, StaffUser
 from .http import route
 
 staff_routes = Blueprint(__name__)
@@ -105,6 +105,35 @@ def _register_action(action: str, segment: str, body_model: type[BaseModel], rol
 
 for _action, (_segment, _model, _role) in ACTIONS.items():
     _register_action(_action, _segment, _model, _role)
+
+
+@route(staff_routes, "/staff/complaints/{reference}/take", "POST", tag="staff", role="agent", body=s.AcknowledgeBody,
+       summary="Take an unassigned complaint of one of your teams (it is assigned to you; 403 otherwise)",
+       responses={200: s.ComplaintDetail, **ERRORS, 409: s.ErrorResponse})
+def take_complaint(request: Any, user: StaffUser, reference: str, body: Any):
+    complaint = services.repository.get(reference)
+    problem = services.staff.take_problem(user.id, complaint.team, complaint.assignee)
+    if problem:
+        raise Forbidden(problem)
+    complaint, _ = services.complaint_service.perform(
+        reference, Command(action="assign", assignee=user.id, team=complaint.team), Actor(user.id, user.role),
+        expected_version=body.expected_version)
+    return detail(complaint)
+
+
+@route(staff_routes, "/staff/complaints/{reference}/canned-responses", "GET", tag="staff", role="agent",
+       summary="The canned responses for this complaint's team, placeholders filled, its language first",
+       responses={200: s.CannedReplies, **ERRORS})
+def canned_responses(request: Any, user: StaffUser, reference: str):
+    complaint = services.repository.get(reference)
+    member = services.staff.store.get(user.id)
+    language = "zh" if (complaint.language or "").lower().startswith("zh") else "en"
+    values = {"customer_name": complaint.sender.name or "", "reference": complaint.reference,
+              "agent_name": member.name if member else user.id, "team": complaint.team or ""}
+    fitting = [c for c in services.live_config.current().canned_responses if not c.teams or complaint.team in c.teams]
+    fitting.sort(key=lambda c: c.language != language)
+    return s.CannedReplies(reference=reference, items=[
+        s.CannedReply(title=c.title, language=c.language, text=c.render(**values)) for c in fitting])
 
 
 def detail(complaint: Complaint) -> s.ComplaintDetail:

@@ -120,3 +120,16 @@ def test_bad_durations(text):
 
 def test_plain_durations_count_a_day_as_24_hours():
     assert parse_timedelta("1d2h") == 26 * H
+
+
+def test_canned_responses_name_known_placeholders_and_teams():
+    from chalicelib.sla.config import DEFAULT_PATH, SlaConfigError, parse_config
+
+    text = DEFAULT_PATH.read_text()
+    with pytest.raises(SlaConfigError) as bad:
+        parse_config(text.replace("{reference} and will", "{order_id} and will"))
+    assert list(bad.value.fields) == ["canned_responses[0].text"]
+    assert "unknown placeholder {order_id}" in bad.value.fields["canned_responses[0].text"]
+    with pytest.raises(SlaConfigError) as unknown_team:
+        parse_config(text.replace('teams = ["billing"]', 'teams = ["nowhere"]'))
+    assert list(unknown_team.value.fields) == ["canned_responses[2] (Refund issued).teams"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable, Protocol
 
-from chalicelib.domain.errors import ConcurrentModification, InvalidCommand, NotFound
+from chalicelib.domain.errors import ConcurrentModification, IllegalTransition, InvalidCommand, NotFound
 
 from .config import SlaConfig, SlaConfigError, parse_config
 
@@ -141,7 +141,7 @@ class LiveSlaConfig:
         """Puts the version before the one in force back in force (as a new version)."""
         current = self._fresh()
         if current.version <= 1:
-            raise InvalidCommand("there is no earlier version to roll back to", field="version")
+            raise IllegalTransition("there is no earlier version to roll back to")
         previous = self.get(current.version - 1)
         return self.save(previous.text, by, expected_version,
                          note or f"rollback of v{current.version} to v{previous.version}", action="rolled_back")

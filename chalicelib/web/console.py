@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 from chalice import Blueprint, Response
 
 from ..config import settings
-from ..domain.errors import ConcurrentModification, InvalidCommand, NotFound
+from ..domain.errors import ConcurrentModification, IllegalTransition, InvalidCommand, NotFound
 from ..wiring import services
 from .auth import ROLE_RANK
 from .http import html_response, public_url
@@ -292,7 +292,7 @@ def rollback_configuration(viewer: Viewer, form: dict[str, str]) -> Response:
     expected = int(form["expected_version"]) if form.get("expected_version", "").isdigit() else 0
     try:
         saved = live.rollback(viewer.id, expected)
-    except (InvalidCommand, ConcurrentModification) as refused:
+    except (IllegalTransition, ConcurrentModification) as refused:
         current = live.version()
         return _page("configuration.html", viewer, 409, current=current, text=current.text, preview=None,
                      errors={"rollback": str(refused)}, history=live.history(20), saved=None)

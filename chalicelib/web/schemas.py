@@ -471,7 +471,8 @@ class ConfigHistoryQuery(_Schema):
 
 
 class ConfigText(_Input):
-    """A proposed configuration: the whole document as TOML (the format of chalicelib/sla/default_policy.toml)."""
+    """A proposed configuration: the whole document as TOML (the format of chalicelib/sla/default_policy.toml).
+    Beyond this schema (400 with a field-level message per bad setting): the text is TOML and every setting holds."""
 
     model_config = ConfigDict(str_strip_whitespace=False)  # the text is kept as written
     text: str = Field(min_length=1, max_length=60_000, pattern=NOT_BLANK)

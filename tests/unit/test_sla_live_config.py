@@ -2,7 +2,7 @@
 every version kept, one-step rollback, and a preview that says what a change does."""
 import pytest
 
-from chalicelib.domain.errors import ConcurrentModification, InvalidCommand
+from chalicelib.domain.errors import ConcurrentModification, IllegalTransition, InvalidCommand
 from chalicelib.sla.config import DEFAULT_PATH
 from chalicelib.sla.live import REFRESH, LiveSlaConfig
 from tests.fakes import FixedClock, InMemoryConfigVersions
@@ -93,7 +93,7 @@ def test_a_rollback_puts_the_previous_version_back_as_a_new_version(live):
     assert (back.version, back.action, back.saved_by, back.text) == (3, "rolled_back", "admin-2", FILE)
     assert p3_first_response(live) == "8h"
     assert [(v.version, v.action) for v in live.history()] == [(3, "rolled_back"), (2, "saved"), (1, "imported")]
-    with pytest.raises(InvalidCommand, match="no earlier version"):
+    with pytest.raises(IllegalTransition, match="no earlier version"):
         LiveSlaConfig(InMemoryConfigVersions(), live.clock, seed=lambda: FILE).rollback("admin-1", 1)
 
 

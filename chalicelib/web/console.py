@@ -286,6 +286,15 @@ def change_configuration(viewer: Viewer, form: dict[str, str]) -> Response:
                  errors=errors, history=live.history(20), saved=None, expected=expected or current.version)
 
 
+@page("admin")
+def export_configuration(viewer: Viewer) -> Response:
+    """The version in force as a TOML file, for version control (`make config-import` takes it back)."""
+    version = services.live_config.version()
+    return Response(body=version.text, status_code=200, headers={
+        "Content-Type": "application/toml; charset=utf-8", "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="sla-v{version.version}.toml"'})
+
+
 @page("admin", "POST")
 def rollback_configuration(viewer: Viewer, form: dict[str, str]) -> Response:
     live = services.live_config
@@ -388,6 +397,7 @@ _route("/console/availability", "POST", availability)
 _route("/console/admin/configuration", "GET", configuration)
 _route("/console/admin/configuration", "POST", change_configuration)
 _route("/console/admin/configuration/rollback", "POST", rollback_configuration)
+_route("/console/admin/configuration/export", "GET", export_configuration)
 _route("/console/admin/staff", "GET", staff_list)
 _route("/console/admin/staff", "POST", invite)
 _route("/console/admin/staff/{member_id}", "GET", staff_member)

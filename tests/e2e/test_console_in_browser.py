@@ -4,6 +4,7 @@ field, a change previewed, saved, in force and rolled back), and the same pages 
 from __future__ import annotations
 
 import os
+import pathlib
 from datetime import timedelta
 
 import pytest
@@ -148,8 +149,9 @@ def test_an_admin_invites_an_agent_who_signs_in_and_sets_away(site):
     page.select_option("#availability", "away")
     page.click("header button:has-text('设置')")
     assert services.staff.store.get("li.wei").away is True
-    page.goto(f"{ORIGIN}/console/admin/configuration")
-    assert page.locator("h1").inner_text() == "无权访问"  # an agent is refused an admin page
+    for admin_page in ("configuration", "staff", "staff/admin", "configuration/export"):  # refused to an agent
+        page.goto(f"{ORIGIN}/console/admin/{admin_page}")
+        assert page.locator("h1").inner_text() == "无权访问", admin_page
     scan(site, "console-forbidden-zh")
     sign_out(page)
 
@@ -161,6 +163,10 @@ def test_a_configuration_change_is_previewed_refused_at_the_field_saved_and_roll
     scan(site, "console-configuration")
     text = page.locator("#text").input_value()
     start = services.live_config.version().version
+    with page.expect_download() as download:
+        page.click(f"text=Export version {start} (TOML)")
+    assert download.value.suggested_filename == f"sla-v{start}.toml"
+    assert pathlib.Path(download.value.path()).read_text(encoding="utf-8") == text.replace("\r\n", "\n")
 
     page.fill("#text", text.replace('mon = "09:00-17:00"', 'mon = "17:00-09:00"'))
     page.click("main button:has-text('Save')")

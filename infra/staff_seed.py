@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+# The agent is customer-care's roster (the directory replaces a team's configured agents once it has members there);
+# other teams keep the configuration's agents until staff are invited to them.
 SEED = (  # id, name, role, teams, skills
     ("admin", "Ada Admin", "admin", (), ()),
-    ("manager", "Mei Manager", "manager", ("customer-care", "billing"), ()),
+    ("manager", "Mei Manager", "manager", (), ()),
     ("agent", "Alex Agent", "agent", ("customer-care",), ("general", "service_attitude", "policy")),
 )
 

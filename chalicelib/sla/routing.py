@@ -64,18 +64,14 @@ def pick_agent(
 
 
 def with_directory(team: Team, members: Iterable[StaffMember], now: datetime) -> Team:
-    """The team's agents: those the configuration lists, and the directory's members of the team. For a member
-    the directory knows, the directory decides availability (away, deactivated) and, when it lists any, skills."""
-    directory = {m.id: m for m in members}
-    agents = []
-    for agent in team.agents:
-        member = directory.pop(agent.id, None)
-        if member is None:
-            agents.append(agent)
-        else:
-            agents.append(Agent(id=agent.id, skills=list(member.skills) or agent.skills, available=member.available(now)))
-    agents += [Agent(id=m.id, skills=list(m.skills), available=m.available(now)) for m in sorted(directory.values(),
-                                                                                              key=lambda m: m.id)]
+    """The team's agents as routing sees them now. Once the staff directory has members in the team, they are its
+    roster, with their skills and availability (away, deactivated); until then, the configuration's agents."""
+    members = sorted(members, key=lambda m: m.id)
+    if not members:
+        return team
+    configured = {a.id: a for a in team.agents}
+    agents = [Agent(id=m.id, skills=list(m.skills) or (configured[m.id].skills if m.id in configured else []),
+                    available=m.available(now)) for m in members]
     return team.model_copy(update={"agents": agents})
 
 

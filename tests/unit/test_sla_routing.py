@@ -107,7 +107,7 @@ def test_a_skills_mapping_lets_one_skill_cover_several_categories():
     assert assign("policy", config, {}).agent == "cc-agent-2"  # cc-agent-1 no longer has 'general'
 
 
-def test_the_directory_decides_availability_and_adds_its_members():
+def test_the_directory_is_the_roster_once_it_has_members_in_the_team():
     from datetime import datetime, timedelta, timezone
 
     from chalicelib.domain.staff import StaffMember
@@ -117,15 +117,16 @@ def test_the_directory_decides_availability_and_adds_its_members():
     now = datetime(2026, 12, 5, 10, tzinfo=timezone.utc)
     team = Team(calendar="24x7", lead="l", manager="m", agents=[Agent(id="a1", skills=["billing"]),
                                                                    Agent(id="a2", skills=["billing"])])
+    assert with_directory(team, [], now) == team  # no members yet: the configuration's agents
     members = [
-        StaffMember("a1", "A1", "a1@example.com", teams=("t",), away=True, away_until=now + timedelta(hours=1)),
         StaffMember("a2", "A2", "a2@example.com", teams=("t",), away=True, away_until=now - timedelta(minutes=1)),
+        StaffMember("a1", "A1", "a1@example.com", teams=("t",), away=True, away_until=now + timedelta(hours=1)),
         StaffMember("z9", "Z9", "z9@example.com", teams=("t",), skills=("billing", "vip"), active=False),
         StaffMember("b5", "B5", "b5@example.com", teams=("t",), skills=("vip",)),
     ]
     roster = with_directory(team, members, now)
     assert [(a.id, a.skills, a.available) for a in roster.agents] == [
-        ("a1", ["billing"], False),  # away for another hour
+        ("a1", ["billing"], False),  # away for another hour; skills from the configuration when it lists none
         ("a2", ["billing"], True),  # the absence ended
         ("b5", ["vip"], True),
         ("z9", ["billing", "vip"], False),  # deactivated

@@ -371,6 +371,8 @@ def _member_from_form(form: dict[str, str], base: Any) -> Any:
         teams=names("teams"), lead_of=names("lead_of"), skills=names("skills"),
         languages=names("languages") or ("en",), timezone=form.get("timezone") or base.timezone,
         active=form.get("active") == "on" if "version" in form else base.active,
+        away=form.get("away") == "on" if "version" in form else base.away,
+        away_until=None if "version" in form and form.get("away") != "on" else base.away_until,
     )
 
 
@@ -378,7 +380,8 @@ def _form_values(member: Any) -> dict[str, str]:
     return {"name": member.name, "email": member.email, "role": member.role, "teams": " ".join(member.teams),
             "lead_of": " ".join(member.lead_of), "skills": " ".join(member.skills),
             "languages": " ".join(member.languages), "timezone": member.timezone,
-            "active": "on" if member.active else "", "version": str(member.version)}
+            "active": "on" if member.active else "", "away": "on" if member.away else "",
+            "version": str(member.version)}
 
 
 def _team_problems(member: Any) -> dict[str, str]:

@@ -149,11 +149,24 @@ def test_an_admin_invites_an_agent_who_signs_in_and_sets_away(site):
     page.select_option("#availability", "away")
     page.click("header button:has-text('设置')")
     assert services.staff.store.get("li.wei").away is True
+    page.select_option("#availability", "available")
+    page.click("header button:has-text('设置')")
+    assert services.staff.store.get("li.wei").away is False
     for admin_page in ("configuration", "staff", "staff/admin", "configuration/export"):  # refused to an agent
         page.goto(f"{ORIGIN}/console/admin/{admin_page}")
         assert page.locator("h1").inner_text() == "无权访问", admin_page
     scan(site, "console-forbidden-zh")
     sign_out(page)
+
+    sign_in(page, "admin", NEW_PASSWORD)  # an admin marks her away and changes her skills
+    page.goto(f"{ORIGIN}/console/admin/staff/li.wei")
+    scan(site, "console-staff-member")
+    page.fill("#skills", "billing vip")
+    page.check("[name=away]")
+    page.click("main button:has-text('Save')")
+    assert page.locator("[role=status]").inner_text() == "Saved."
+    member = services.staff.store.get("li.wei")
+    assert member.skills == ("billing", "vip") and member.away and member.version == 4
 
 
 def test_a_configuration_change_is_previewed_refused_at_the_field_saved_and_rolled_back(site):

@@ -61,7 +61,9 @@ def test_invite_an_agent_route_to_them_and_change_the_sla_from_the_console(tmp_p
         wait_for_acknowledgement(accepted["status_url"], timeout=30)
         manager_token = stack.endpoints["manager_token"]
         assert staff_view(api, manager_token, accepted["reference"])["assignee"] == "li.wei"
-        assert time.monotonic() - invited_at < 60
+        routed_after = time.monotonic() - invited_at
+        print(f"\ninvited, signed in, complaint routed to the new agent {routed_after:.1f} s after the invitation")
+        assert routed_after < 60
 
         page.context.clear_cookies()  # the admin again, with the password chosen at the first sign-in
         page.goto(f"{api}/console")

@@ -36,7 +36,8 @@ class Viewer:
 
     def __init__(self, member: Any, session: Any):
         self.member, self.session = member, session
-        self.id, self.role, self.csrf = member.id, session.role, session.csrf
+        # The directory's role, not the one at sign-in: a demotion or deactivation applies to open sessions at once.
+        self.id, self.role, self.csrf = member.id, member.role, session.csrf
 
     def can(self, role: str) -> bool:
         return ROLE_RANK[self.role] >= ROLE_RANK[role]

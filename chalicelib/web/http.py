@@ -122,7 +122,10 @@ def console_user(request: Any) -> StaffUser | None:
     from .sessions import COOKIE, cookie_value
 
     session = services.sessions.load(cookie_value(request.headers, COOKIE))
-    return StaffUser(id=session.user_id, email=None, roles=(session.role,)) if session else None
+    member = services.staff.store.get(session.user_id) if session else None
+    if member is None or not member.active:
+        return None
+    return StaffUser(id=member.id, email=member.email, roles=(member.role,))  # the directory's role, now
 
 
 def public_url(request: Any, path: str) -> str:

@@ -112,8 +112,12 @@ def test_the_dashboard_renders_for_managers_only(client, aws):
     assert page.headers["X-Content-Type-Options"] == "nosniff" and page.headers["Referrer-Policy"] == "no-referrer"
     token = MANAGER["Authorization"].split()[1]
     assert client.http.get(f"/dashboard?access_token={token}").status_code == 401  # never a token in a URL
+    from chalicelib.domain.staff import StaffMember
+
+    services.staff.add(StaffMember("mgr-1", "Mei", "mei@example.com", role="manager"))
+    services.staff.add(StaffMember("agent-1", "Alex", "alex@example.com"))
     manager_session, _ = services.sessions.start("mgr-1", "manager", None)  # a manager signed in to the console
-    agent_session, _ = services.sessions.start("agent-1", "agent", None)
+    agent_session, _ = services.sessions.start("agent-1", "manager", None)  # demoted to agent since: refused
     assert client.http.get("/dashboard", headers={"Cookie": f"console_session={manager_session}"}).status_code == 200
     assert client.http.get("/dashboard", headers={"Cookie": f"console_session={agent_session}"}).status_code == 403
     assert client.http.get("/dashboard", headers={"Cookie": "console_session=forged"}).status_code == 401

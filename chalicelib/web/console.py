@@ -262,7 +262,7 @@ def configuration(viewer: Viewer) -> Response:
     live = services.live_config
     current = live.version()
     return _page("configuration.html", viewer, current=current, text=current.text, preview=None, errors={},
-                 history=live.history(20), saved=_request().query_params and _request().query_params.get("saved"))
+                 history=live.history(20), saved=_query().get("saved"))
 
 
 @page("admin", "POST")
@@ -309,6 +309,56 @@ def rollback_configuration(viewer: Viewer, form: dict[str, str]) -> Response:
     return _redirect(f"/console/admin/configuration?saved={saved.version}")
 
 
+# -- admin: calendars (a form per calendar, saved as a new version of the document) -------------------------------
+@page("admin")
+def calendars(viewer: Viewer) -> Response:
+    current = services.live_config.current()
+    return _page("calendars.html", viewer, calendars=current.calendars, teams=current.teams, errors={}, values={})
+
+
+@page("admin")
+def calendar(viewer: Viewer, name: str) -> Response:
+    from ..sla.document import WEEKDAYS, calendar_values
+
+    version = services.live_config.version()
+    values = calendar_values(version.text, name)
+    if values is None:
+        raise NotFound(f"no calendar {name!r}")
+    return _page("calendar.html", viewer, name=name, values=values, errors={}, weekdays=WEEKDAYS, preview=None,
+                 expected=version.version, saved=_query().get("saved"))
+
+
+@page("admin", "POST")
+def change_calendar(viewer: Viewer, form: dict[str, str], name: str) -> Response:
+    from ..sla.document import WEEKDAYS, calendar_values, with_calendar
+    from .configuration import open_complaints
+
+    live = services.live_config
+    current = live.version()
+    if calendar_values(current.text, name) is None:
+        raise NotFound(f"no calendar {name!r}")
+    expected = int(form["expected_version"]) if form.get("expected_version", "").isdigit() else 0
+    text, errors = with_calendar(current.text, name, form)
+    preview, status = None, 400
+    if not errors:
+        try:
+            if form.get("action") == "save":
+                saved = live.save(text, viewer.id, expected, form.get("note") or f"calendar {name}")
+                return _redirect(f"/console/admin/calendars/{name}?saved={saved.version}")
+            preview, status = live.preview(text, open_complaints), 200
+        except InvalidCommand as refused:
+            prefix = f"calendars.{name}."
+            errors = {key.removeprefix(prefix): message for key, message in (refused.fields or {}).items()}
+        except ConcurrentModification as conflict:
+            errors, status = {"expected_version": str(conflict)}, 409
+    return _page("calendar.html", viewer, status, name=name, values=form, errors=errors, weekdays=WEEKDAYS,
+                 preview=preview, expected=expected, saved=None)
+
+
+def _query() -> dict[str, str]:
+    return dict(_request().query_params or {})
+
+
 # -- admin: staff ------------------------------------------------------------------------------------------------------------
 @page("admin")
 def staff_list(viewer: Viewer) -> Response:
@@ -338,7 +388,7 @@ def invite(viewer: Viewer, form: dict[str, str]) -> Response:
 def staff_member(viewer: Viewer, member_id: str) -> Response:
     member = services.staff.get(member_id)
     return _page("staff_member.html", viewer, member=member, values=_form_values(member), errors={},
-                 teams=sorted(services.live_config.current().teams), saved=bool(_request().query_params))
+                 teams=sorted(services.live_config.current().teams), saved=bool(_query().get("saved")))
 
 
 @page("admin", "POST")
@@ -402,6 +452,9 @@ _route("/console/admin/configuration", "GET", configuration)
 _route("/console/admin/configuration", "POST", change_configuration)
 _route("/console/admin/configuration/rollback", "POST", rollback_configuration)
 _route("/console/admin/configuration/export", "GET", export_configuration)
+_route("/console/admin/calendars", "GET", calendars)
+_route("/console/admin/calendars/{name}", "GET", calendar)
+_route("/console/admin/calendars/{name}", "POST", change_calendar)
 _route("/console/admin/staff", "GET", staff_list)
 _route("/console/admin/staff", "POST", invite)
 _route("/console/admin/staff/{member_id}", "GET", staff_member)

@@ -205,3 +205,32 @@ def test_a_configuration_change_is_previewed_refused_at_the_field_saved_and_roll
     p3 = next(p for p in services.live_config.current().policies if p.name == "P3 normal")
     assert str(p3.targets.first_response) == "8h"
     assert services.live_config.version().action == "rolled_back"
+
+
+def test_a_calendar_is_edited_in_its_form_refused_at_the_field_then_saved(site):
+    page = site["page"]
+    sign_in(page, "admin", NEW_PASSWORD)
+    page.goto(f"{ORIGIN}/console/admin/calendars")
+    scan(site, "console-calendars")
+    page.click("text=uk-office")
+    assert page.locator("#mon").input_value() == "09:00-17:00"
+    scan(site, "console-calendar")
+    start = services.live_config.version().version
+
+    page.fill("#timezone", "Europe/Londn")
+    page.fill("#fri", "09:00-12:30, 13:30-16:00")
+    page.click("main button:has-text('Save')")
+    assert "unknown timezone 'Europe/Londn'" in page.locator("#timezone-error").inner_text()
+    assert page.locator("#fri").input_value() == "09:00-12:30, 13:30-16:00"  # what was typed is kept
+    assert services.live_config.version().version == start
+    scan(site, "console-calendar-error")
+
+    page.fill("#timezone", "Europe/London")
+    page.fill("#holidays", page.locator("#holidays").input_value() + "\n2027-12-31")
+    page.click("main button:has-text('Preview')")
+    assert "Calendar 'uk-office' changed" in page.locator("section").inner_text()
+    page.click("main button:has-text('Save')")
+    assert f"Saved as version {start + 1}" in page.locator("[role=status]").inner_text()
+    calendar = services.live_config.current().calendars["uk-office"]
+    assert calendar.hours["fri"] == ["09:00-12:30", "13:30-16:00"] and calendar.holidays[-1].isoformat() == "2027-12-31"
+    assert "# Teams: calendar, escalation contacts" in services.live_config.version().text  # comments kept

@@ -62,7 +62,7 @@ def _reports():
     from .quality.reporting import Reports
 
     config = services.live_config.current()
-    return Reports(services.stats, sorted(config.routing.categories), sorted(config.teams))
+    return Reports(services.stats, list(config.categories), sorted(config.teams))
 
 
 def _actions():
@@ -133,7 +133,7 @@ def _triage():
         confidence_threshold=config.triage_confidence_threshold,
         duplicate_window=timedelta(days=config.duplicate_window_days),
         similarity_threshold=config.duplicate_similarity,
-    ))
+    ), categories=lambda: services.live_config.current().taxonomy().categories)
 
 
 def _pipeline():
@@ -156,7 +156,8 @@ def _complaint_service():
     from .domain.service import ComplaintService
 
     return ComplaintService(services.repository, services.notifier, services.clock, services.alerts,
-                            sla=services.sla_keeper, router=services.router)
+                            sla=services.sla_keeper, router=services.router,
+                            taxonomy=lambda: services.live_config.current().taxonomy())
 
 
 def _live_config():

@@ -7,6 +7,7 @@ from typing import Any
 
 from .errors import IllegalTransition, InvalidCommand
 from .model import OPEN_STATUSES, PRIORITIES, Complaint, Event, Status, Visibility
+from .taxonomy import CAUSE_LABELS, DEFAULT_TAXONOMY, FISHBONE, ROOT_CAUSES, Taxonomy  # noqa: F401 (re-exported)
 
 S = Status
 _OPEN = frozenset(OPEN_STATUSES)
@@ -59,17 +60,6 @@ LABELLED_DECISIONS = {"change_category": "category", "change_priority": "priorit
 CUSTOMER_FACING = frozenset({"respond", "wait_on_customer", "resolve"})
 
 RESOLUTION_CODES = ("fixed", "refunded", "replaced", "explained", "compensated", "no_fault_found", "withdrawn")
-# The fishbone (Ishikawa) taxonomy of root causes: each bone with its sub-causes.
-FISHBONE: dict[str, tuple[str, ...]] = {
-    "people": ("training", "attitude", "staffing"),
-    "process": ("handoff", "policy_gap", "delay"),
-    "product": ("defect", "design", "packaging"),
-    "technology": ("outage", "bug", "integration"),
-    "policy": ("terms", "pricing", "eligibility"),
-    "environment": ("weather", "carrier", "supplier"),
-}
-ROOT_CAUSES = tuple(FISHBONE)
-CAUSE_LABELS = ROOT_CAUSES + tuple(f"{cause}/{sub}" for cause, subs in FISHBONE.items() for sub in subs)
 
 
 @dataclass(frozen=True)
@@ -82,7 +72,7 @@ class Command:
     team: str | None = None
     resolution_code: str | None = None
     root_cause: str | None = None
-    sub_cause: str | None = None  # from the fishbone taxonomy (FISHBONE)
+    sub_cause: str | None = None  # from the fishbone taxonomy (chalicelib.domain.taxonomy)
     five_whys: tuple[str, ...] | None = None
     attachment_count: int = 0  # a customer's message may be only attachments (an MMS photo, a mail with a file)
 
@@ -107,8 +97,9 @@ def allowed_actions(status: Status) -> list[str]:
     return [a for a, rule in TRANSITIONS.items() if status in rule.allowed_from and a not in CUSTOMER_ACTIONS]
 
 
-def apply(complaint: Complaint, command: Command, actor: Actor, now: datetime) -> tuple[Complaint, Event]:
-    """Validate a command against the state machine; return the changed complaint and its event."""
+def apply(complaint: Complaint, command: Command, actor: Actor, now: datetime,
+          taxonomy: Taxonomy = DEFAULT_TAXONOMY) -> tuple[Complaint, Event]:
+    """Validate a command against the state machine and the taxonomy; return the changed complaint and its event."""
     rule = TRANSITIONS.get(command.action)
     if rule is None:
         raise InvalidCommand(f"unknown action '{command.action}'", field="action")
@@ -118,7 +109,7 @@ def apply(complaint: Complaint, command: Command, actor: Actor, now: datetime) -
             f"cannot {command.action.replace('_', ' ')} a complaint that is {complaint.status.value}; "
             f"allowed actions: {allowed}"
         )
-    updates = _updates_for(complaint, command, actor, now)
+    updates = _updates_for(complaint, command, actor, now, taxonomy)
     if reaches_customer(command):
         updates["first_response_at"] = complaint.first_response_at or now
     if rule.to is not None and rule.to != complaint.status:
@@ -147,7 +138,8 @@ def apply(complaint: Complaint, command: Command, actor: Actor, now: datetime) -
     return changed, event
 
 
-def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: datetime) -> dict[str, Any]:
+def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: datetime,
+                 taxonomy: Taxonomy) -> dict[str, Any]:
     action = command.action
     if action in ("respond", "note"):
         _require(command.message, "message", f"{action} needs a message")
@@ -157,6 +149,7 @@ def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: date
         _require(command.category, "category", "category is required")
         if command.category == complaint.category:
             raise InvalidCommand("category is unchanged", field="category")
+        taxonomy.check_category(command.category)
         return {"category": command.category, "needs_triage": False}
     if action == "change_priority":
         if command.priority not in PRIORITIES:
@@ -176,12 +169,7 @@ def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: date
     if action == "resolve":
         if command.resolution_code not in RESOLUTION_CODES:
             raise InvalidCommand(f"resolution_code must be one of {', '.join(RESOLUTION_CODES)}", "resolution_code")
-        if command.root_cause not in ROOT_CAUSES:
-            raise InvalidCommand(f"root_cause must be one of {', '.join(ROOT_CAUSES)}", "root_cause")
-        if command.sub_cause is not None:
-            if command.sub_cause not in FISHBONE[command.root_cause]:
-                raise InvalidCommand(f"sub_cause of {command.root_cause} must be one of "
-                                     f"{', '.join(FISHBONE[command.root_cause])}", "sub_cause")
+        taxonomy.check_cause(command.root_cause, command.sub_cause)
         return {"resolved_at": now, "resolution_code": command.resolution_code, "root_cause": command.root_cause}
     if action == "close":
         return {"closed_at": now}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 from .deliveries import DeliveryRecorder, extend_thread
 from .errors import ConcurrentModification, IllegalTransition, InvalidCommand, NotDelivered
@@ -12,6 +13,7 @@ from .model import Channel, Complaint, Event, IntakeMessage, Status, Visibility
 from .ports import AckLimiter, AlertPublisher, Clock, ComplaintRepository, CustomerNotifier, DeliveryFailed
 from .reference import new_reference
 from .stages import Router, SlaKeeper, Triage
+from .taxonomy import DEFAULT_TAXONOMY, Taxonomy
 from .tokens import access_token, token_fingerprint
 
 
@@ -283,8 +285,10 @@ class ComplaintService:
     MAX_ATTEMPTS = 3
 
     def __init__(self, repository: ComplaintRepository, notifier: CustomerNotifier, clock: Clock,
-                 alerts: AlertPublisher | None = None, sla: SlaKeeper | None = None, router: Router | None = None):
+                 alerts: AlertPublisher | None = None, sla: SlaKeeper | None = None, router: Router | None = None,
+                 taxonomy: Callable[[], Taxonomy] = lambda: DEFAULT_TAXONOMY):
         self.repository = repository
+        self.taxonomy = taxonomy  # the one in force now (run-time configuration)
         self.notifier = notifier
         self.clock = clock
         self.deliveries = DeliveryRecorder(repository, clock, alerts)
@@ -311,7 +315,7 @@ class ComplaintService:
         once. A message that cannot be sent records `delivery_failed` (the clocks keep running) and raises
         NotDelivered, so the agent is told at once."""
         current = self._current(reference, expected_version)
-        apply(current, command, actor, self.clock.now())  # refused by the state machine before anything is sent
+        apply(current, command, actor, self.clock.now(), self.taxonomy())  # refused before anything is sent
         try:
             delivery = self.notifier.send(current, command.action, command.message or "")
         except DeliveryFailed as failure:  # transient, after the transport's retries: nothing recorded, retry safe
@@ -350,7 +354,7 @@ class ComplaintService:
             problem = self.router.assignment_problem(command.team or current.team, command.assignee)
             if problem:
                 raise InvalidCommand(problem[1], field=problem[0])
-        changed, event = apply(current, command, actor, now)
+        changed, event = apply(current, command, actor, now, self.taxonomy())
         if data:
             event = dataclasses.replace(event, data={**event.data, **data})
         changed, event = self._rerouted(changed, event, command)

@@ -20,7 +20,7 @@ from typing import Iterable
 
 from chalicelib.domain.errors import InvalidCommand
 
-from .pareto import parse_cause
+from chalicelib.domain.taxonomy import DEFAULT_TAXONOMY, Taxonomy
 from .rollups import CAUSE_PREFIX, METRICS, RES, RollupBucket, kpis, metric
 
 PLAN, DO, CHECK, ACT, CLOSED = "plan", "do", "check", "act", "closed"
@@ -88,13 +88,13 @@ class CheckResult:
 
 def new_action(id: str, title: str, owner: str, plan: str, target_kpi: str, target_value: float, direction: str,
                start: date, due: date, *, by: str, at: datetime, category: str | None = None,
-               root_cause: str | None = None) -> ImprovementAction:
+               root_cause: str | None = None, taxonomy: Taxonomy = DEFAULT_TAXONOMY) -> ImprovementAction:
     for name, value in (("id", id), ("title", title), ("owner", owner), ("plan", plan)):
         _require(value, name)
     if not category and not root_cause:
         raise InvalidCommand("link the action to a category or a root cause", field="category")
     if root_cause:
-        parse_cause(root_cause)
+        taxonomy.check_cause_label(root_cause)
     _check_kpi(target_kpi, category, root_cause)
     if direction not in DIRECTIONS:
         raise InvalidCommand(f"direction must be one of {', '.join(DIRECTIONS)}", field="direction")

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, field_validator, model_validator
 
 from chalicelib.domain.model import PRIORITIES, Channel
+from chalicelib.domain.stages import DEFAULT_CATEGORIES
+from chalicelib.domain.taxonomy import FISHBONE, SLUG, Taxonomy
 
 from .calendar import BusinessCalendar, weekly_hours
 from .durations import Duration, parse_duration, parse_timedelta
@@ -192,6 +194,44 @@ class CannedResponse(_Model):
         return self.text.format(**{name: values.get(name, "") for name in PLACEHOLDERS})
 
 
+class Category(_Model):
+    """A complaint category: what staff and customers read, and whether customers may choose it on the form."""
+
+    label: str = Field(min_length=1, max_length=60)
+    label_zh: str = Field("", max_length=60)
+    description: str = Field("", max_length=500)
+    on_form: bool = True  # offered on the customer's form
+
+    def label_in(self, language: str) -> str:
+        return self.label_zh if language == "zh" and self.label_zh else self.label
+
+
+class RootCause(_Model):
+    """A bone of the fishbone: its meaning and its sub-causes (names of lowercase letters, digits and _)."""
+
+    description: str = Field("", max_length=500)
+    sub_causes: list[str] = []
+
+    @field_validator("sub_causes")
+    @classmethod
+    def _names(cls, names: list[str]) -> list[str]:
+        bad = [n for n in names if not SLUG.match(n)]
+        if bad:
+            raise ValueError(f"not a sub-cause name: {bad[0]!r}; use lowercase letters, digits and _ (max 40)")
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"sub-causes must be unique: {', '.join(repeated)}")
+        return names
+
+
+def _default_categories() -> dict[str, Category]:
+    return {name: Category(label=name.replace("_", " ").capitalize()) for name in DEFAULT_CATEGORIES}
+
+
+def _default_root_causes() -> dict[str, RootCause]:
+    return {bone: RootCause(sub_causes=list(subs)) for bone, subs in FISHBONE.items()}
+
+
 class SlaConfig(_Model):
     policies: list[Policy] = Field(min_length=1)
     calendars: dict[str, Calendar] = {}
@@ -200,10 +240,12 @@ class SlaConfig(_Model):
     escalation: Escalation
     alerts: Alerts = Alerts()
     canned_responses: list[CannedResponse] = []
+    categories: dict[str, Category] = Field(default_factory=_default_categories)
+    root_causes: dict[str, RootCause] = Field(default_factory=_default_root_causes)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "SlaConfig":
-        problems = []
+        problems = self._taxonomy_problems()
         calendars = set(self.calendars) | {ALWAYS}
         for name in self.calendars:
             if name in (ALWAYS, TEAM):
@@ -234,7 +276,37 @@ class SlaConfig(_Model):
             raise ValueError("\n".join(problems))
         return self
 
+    def _taxonomy_problems(self) -> list[str]:
+        problems = [f"categories.{name}: not a category name; use lowercase letters, digits and _ (max 40)"
+                    for name in self.categories if not SLUG.match(name)]
+        problems += [f"categories.{name}: the triage model assigns this category, so it cannot be removed "
+                     "(set on_form = false to hide it from customers)"
+                     for name in DEFAULT_CATEGORIES if name not in self.categories]
+        problems += [f"root_causes.{name}: not a bone of the fishbone; use {', '.join(FISHBONE)}"
+                     for name in self.root_causes if name not in FISHBONE]
+        problems += [f"root_causes.{bone}: every bone of the fishbone stays (it may have no sub-causes)"
+                     for bone in FISHBONE if bone not in self.root_causes]
+        mentioned = [*(f"routing.categories.{c}" for c in self.routing.categories),
+                     *(f"routing.skills.{c}" for c in self.routing.skills),
+                     *(f"policies[{i}] ({p.name}).categories.{c}" for i, p in enumerate(self.policies)
+                       for c in p.categories or ())]
+        problems += [f"{where}: unknown category {where.rsplit('.', 1)[1]!r} ({_known(self.categories)})"
+                     for where in mentioned if where.rsplit(".", 1)[1] not in self.categories]
+        return problems
+
     # -- lookups ---------------------------------------------------------------------------------------------
+    def form_categories(self, language: str = "en") -> list[tuple[str, str]]:
+        """(name, label) of the categories customers may choose on the form, in the document's order."""
+        return [(name, c.label_in(language)) for name, c in self.categories.items() if c.on_form]
+
+    def taxonomy(self) -> Taxonomy:
+        return self._taxonomy
+
+    @functools.cached_property
+    def _taxonomy(self) -> Taxonomy:
+        fishbone = {bone: tuple(self.root_causes[bone].sub_causes) for bone in FISHBONE if bone in self.root_causes}
+        return Taxonomy(tuple(self.categories), fishbone)
+
     def policy_for(self, priority: str, category: str, channel: Channel | str, tier: str | None = None) -> Policy:
         """The first policy, in file order, whose conditions all hold (validation guarantees one exists)."""
         for policy in self.policies:

@@ -51,9 +51,11 @@ class TriageSettings:
 
 class Triage:
     def __init__(self, model_dir: str | Path | Callable[[], Path | None] | None = None,
-                 settings: TriageSettings = TriageSettings()):
+                 settings: TriageSettings = TriageSettings(),
+                 categories: Callable[[], tuple[str, ...]] | None = None):
         """`model_dir`: the model's directory, or a callable that says which directory serves now (the model
-        registry, which retraining updates)."""
+        registry, which retraining updates). `categories`: the taxonomy in force (default: settings.categories)."""
+        self._categories = categories or (lambda: settings.categories)
         self._locate = model_dir if callable(model_dir) else (lambda: Path(model_dir) if model_dir else None)
         self.settings = settings
         self._model, self._model_dir, self._rules = None, None, DEFAULT_RULES
@@ -123,7 +125,7 @@ class Triage:
                                    sentiment=feeling.score, rules=self._rules)
         category, confidence, needs_triage, top, model_version = self._category(message)
         signals = severity.signal_names
-        if message.requested_category in self.settings.categories:
+        if message.requested_category in self._categories():
             signals += ("customer_selected_category",)
         return Classification(
             category=category,
@@ -149,13 +151,13 @@ class Triage:
     def _category(self, message: IntakeMessage):
         """(category, confidence, needs_triage, top, model version). A confident model decides; else the
         customer's own choice; else the model's guess, checked by a person."""
-        requested = message.requested_category if message.requested_category in self.settings.categories else None
+        requested = message.requested_category if message.requested_category in self._categories() else None
         model = self._model
         if model is None:
             return requested or "general", None, requested is None, [], "no-model"
         prediction = model.predict(f"{message.subject}\n{message.text}")
         top = [[label, round(p, 3)] for label, p in prediction.top]
-        label = prediction.label if prediction.label in self.settings.categories else "general"
+        label = prediction.label if prediction.label in self._categories() else "general"
         confident = prediction.confidence >= self.settings.confidence_threshold
         if confident or requested is None:
             return label, round(prediction.confidence, 3), not confident, top, model.version

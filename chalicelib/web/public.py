@@ -16,7 +16,7 @@ from ..domain.tokens import access_token, same_text, token_matches
 from ..observability import logger, metrics
 from ..wiring import services
 from . import pages
-from .http import FORM, JSON, accepts_html, html_response, json_response, public_url, route
+from .http import FORM, JSON, RequestInvalid, accepts_html, html_response, json_response, public_url, route
 from .schemas import ComplaintSubmission, ErrorResponse, PublicEvent, PublicStatus, StatusQuery, SubmissionAccepted
 
 public_routes = Blueprint(__name__)
@@ -34,6 +34,8 @@ def complaint_form(request: Any):
     responses={202: SubmissionAccepted, 400: ErrorResponse},
 )
 def submit_complaint(request: Any, body: ComplaintSubmission):
+    if body.category and body.category not in dict(services.live_config.current().form_categories()):
+        raise RequestInvalid({"category": "choose a category from the list, or leave it as 'Not sure'"})
     now = datetime.now(timezone.utc)
     reference = new_reference(now)
     message = IntakeMessage(

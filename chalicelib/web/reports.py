@@ -171,7 +171,8 @@ def create_action(request: Any, user: StaffUser, body: s.NewActionBody):
     now = services.clock.now()
     action = pdca.new_action(f"PDCA-{now:%Y%m%d%H%M%S%f}"[:22], body.title, body.owner, body.plan, body.target_kpi,
                              body.target_value, body.direction, body.start, body.due, by=user.id, at=now,
-                             category=body.category, root_cause=body.root_cause)
+                             category=body.category, root_cause=body.root_cause,
+                             taxonomy=services.live_config.current().taxonomy())
     services.actions.save(action, None)
     return s.Report(report="improvement_action", data=plain(action))
 

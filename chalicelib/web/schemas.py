@@ -8,12 +8,11 @@ from typing import Any, Literal, Optional
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from typing_extensions import Annotated
 
-from ..domain.lifecycle import CAUSE_LABELS, RESOLUTION_CODES, ROOT_CAUSES
+from ..domain.lifecycle import RESOLUTION_CODES, ROOT_CAUSES
+from ..domain.taxonomy import CAUSE_LABEL, SLUG
 from ..domain.model import Status
-from ..domain.stages import DEFAULT_CATEGORIES
 from ..phones import normalize_phone
 
-Category = Literal[DEFAULT_CATEGORIES]  # type: ignore[valid-type]
 Priority = Literal["P1", "P2", "P3", "P4"]
 StoredStatus = Literal[tuple(s.value for s in Status)]  # type: ignore[valid-type]
 StatusName = Literal[("received",) + tuple(s.value for s in Status)]  # type: ignore[valid-type]
@@ -72,7 +71,9 @@ class ComplaintSubmission(_Input):
     # as `invalid` with its reason, kept for audit; the customer is told why (the form itself asks for both fields).
     subject: str = Field("", max_length=200)
     description: str = Field("", max_length=5000)
-    category: Optional[Category] = None
+    category: Optional[str] = Field(None, pattern=SLUG.pattern,
+                                    description="one of the configuration's categories offered on the form; "
+                                                "another is a 400")
     language: Optional[str] = Field(None, pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$")
     consent: bool = Field(
         description="The customer agrees that we store and process the complaint; must be true",
@@ -393,8 +394,10 @@ class NewActionBody(_Input):
     start: date
     due: date
     category: Optional[str] = Field(None, max_length=64)
-    root_cause: Optional[Literal[CAUSE_LABELS]] = Field(  # type: ignore[valid-type]
-        None, description="a root cause, or cause/sub-cause, of the fishbone taxonomy")
+    root_cause: Optional[str] = Field(
+        None, pattern=CAUSE_LABEL.pattern,
+        description="a root cause, or cause/sub-cause, of the fishbone taxonomy in force (the configuration's "
+                    "root_causes; an unknown sub-cause is a 400)")
 
 
 class StageBody(_Input):

@@ -2,9 +2,9 @@
 import pytest
 
 from chalicelib.domain.errors import InvalidCommand
-from chalicelib.domain.lifecycle import ROOT_CAUSES
+from chalicelib.domain.taxonomy import DEFAULT_TAXONOMY, FISHBONE, ROOT_CAUSES
 from chalicelib.quality.pareto import (
-    FISHBONE, cause_label, cause_pareto, category_pareto, pareto, parse_cause, validate_five_whys,
+    cause_pareto, category_pareto, pareto, parse_cause, validate_five_whys,
 )
 from chalicelib.quality.rollups import RollupBucket, RollupKey
 
@@ -33,18 +33,28 @@ def test_the_item_that_crosses_80_percent_is_included():
         pareto({"a": -1})
 
 
-def test_fishbone_covers_every_root_cause_and_validates_labels():
+def test_the_default_taxonomy_validates_new_causes():
     assert set(FISHBONE) == set(ROOT_CAUSES)
     assert FISHBONE["process"] == ("handoff", "policy_gap", "delay")
-    assert cause_label("process", "handoff") == "process/handoff"
-    assert cause_label("people") == "people"
-    assert parse_cause("technology/outage") == ("technology", "outage")
+    DEFAULT_TAXONOMY.check_cause("process", "handoff")
+    DEFAULT_TAXONOMY.check_cause_label("people")
     with pytest.raises(InvalidCommand) as error:
-        cause_label("luck")
+        DEFAULT_TAXONOMY.check_cause("luck")
     assert error.value.field == "root_cause"
     with pytest.raises(InvalidCommand) as error:
-        cause_label("people", "outage")
+        DEFAULT_TAXONOMY.check_cause("people", "outage")
     assert error.value.field == "sub_cause"
+    with pytest.raises(InvalidCommand) as error:  # a PDCA label names its field as root_cause
+        DEFAULT_TAXONOMY.check_cause_label("people/outage")
+    assert error.value.field == "root_cause"
+
+
+def test_reports_read_any_well_formed_label_whatever_the_taxonomy_says_today():
+    assert parse_cause("technology/outage") == ("technology", "outage")
+    assert parse_cause("people/retired_sub_cause") == ("people", "retired_sub_cause")  # removed since: still read
+    for bad in ("luck", "people/", "people/Bad Name", "/outage"):
+        with pytest.raises(InvalidCommand):
+            parse_cause(bad)
 
 
 def test_cause_pareto_at_both_levels():

@@ -48,9 +48,14 @@ def _request() -> Any:
     return console_routes.current_request
 
 
-def _form() -> dict[str, str]:
+def form_lists() -> dict[str, list[str]]:
+    """The posted form, every value of each field (a group of checkboxes sends several)."""
     raw = (_request().raw_body or b"")[:256 * 1024].decode("utf-8", "replace")
-    return {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+    return parse_qs(raw, keep_blank_values=True)
+
+
+def form_fields() -> dict[str, str]:
+    return {k: v[-1] for k, v in form_lists().items()}
 
 
 def _secure() -> bool:
@@ -62,24 +67,24 @@ def _url(path: str) -> str:
     return public_url(_request(), path)
 
 
-def _redirect(path: str, cookie: str | None = None) -> Response:
+def redirect(path: str, cookie: str | None = None) -> Response:
     headers = {"Location": _url(path), "Cache-Control": "no-store"}
     if cookie:
         headers["Set-Cookie"] = cookie
     return Response(body="", status_code=303, headers=headers)
 
 
-def _language(viewer: Viewer | None) -> str:
+def language_of(viewer: Viewer | None) -> str:
     from .render import negotiate
 
     preferred = viewer.member.languages if viewer else ()
     return negotiate(_request().headers.get("accept-language"), preferred)
 
 
-def _page(template: str, viewer: Viewer | None, status: int = 200, cookie: str | None = None, **context: Any):
+def show(template: str, viewer: Viewer | None, status: int = 200, cookie: str | None = None, **context: Any):
     from .render import render
 
-    language = _language(viewer)
+    language = language_of(viewer)
     body = render(f"console/{template}", language, viewer=viewer, url=_url, now=datetime.now(timezone.utc),
                   timezone=viewer.member.timezone if viewer else "UTC", here=_request().context.get("path", HOME),
                   **context)
@@ -110,16 +115,16 @@ def page(role: str, method: str = "GET") -> Callable[[Callable[..., Any]], Calla
         def handler(**params: str) -> Response:
             viewer = _viewer()
             if viewer is None:
-                return _redirect("/console/sign-in")
+                return redirect("/console/sign-in")
             if not viewer.can(role):
-                return _page("error.html", viewer, 403, title="forbidden")
-            form = _form() if method == "POST" else {}
+                return show("error.html", viewer, 403, title="forbidden")
+            form = form_fields() if method == "POST" else {}
             if method == "POST" and not same(form.get("csrf_token"), viewer.csrf):
-                return _page("error.html", viewer, 403, title="csrf")
+                return show("error.html", viewer, 403, title="csrf")
             try:
                 return view(viewer, form, **params) if method == "POST" else view(viewer, **params)
             except NotFound:
-                return _page("error.html", viewer, 404, title="not_found")
+                return show("error.html", viewer, 404, title="not_found")
 
         handler.__name__ = f"{view.__name__}_{method.lower()}"
         return handler
@@ -127,7 +132,7 @@ def page(role: str, method: str = "GET") -> Callable[[Callable[..., Any]], Calla
     return decorator
 
 
-def _route(path: str, method: str, view: Callable[..., Any]) -> None:
+def add_route(path: str, method: str, view: Callable[..., Any]) -> None:
     options: dict[str, Any] = {"methods": [method]}
     if method == "POST":
         options["content_types"] = [FORM]
@@ -141,9 +146,9 @@ def sign_in_page() -> Response:
     from .sessions import PRE_COOKIE, cookie_header
 
     if _viewer() is not None:
-        return _redirect(HOME)
+        return redirect(HOME)
     token = secrets.token_urlsafe(24)
-    return _page("sign_in.html", None, pre_token=token, errors={}, values={},
+    return show("sign_in.html", None, pre_token=token, errors={}, values={},
                  cookie=cookie_header(PRE_COOKIE, token, _secure(), 900))
 
 
@@ -151,9 +156,9 @@ def sign_in() -> Response:
     from ..adapters.cognito import SignInRefused
     from .sessions import PRE_COOKIE, Challenge, cookie_value, same
 
-    form, pre = _form(), cookie_value(_request().headers, PRE_COOKIE)
+    form, pre = form_fields(), cookie_value(_request().headers, PRE_COOKIE)
     if not same(form.get("csrf_token"), pre):
-        return _page("error.html", None, 403, title="csrf")
+        return show("error.html", None, 403, title="csrf")
     username, password = form.get("username", "").strip().lower(), form.get("password", "")
     errors = {}
     if not username:
@@ -169,21 +174,21 @@ def sign_in() -> Response:
             if result.challenge == "NEW_PASSWORD_REQUIRED":
                 services.sessions.pending(pre, Challenge(username, result.challenge_session or "",
                                                          services.clock.now().isoformat()))
-                return _page("new_password.html", None, pre_token=pre, errors={})
+                return show("new_password.html", None, pre_token=pre, errors={})
             return _start_session(result)
-    return _page("sign_in.html", None, 400, pre_token=pre, errors=errors, values={"username": username})
+    return show("sign_in.html", None, 400, pre_token=pre, errors=errors, values={"username": username})
 
 
 def new_password() -> Response:
     from ..adapters.cognito import SignInRefused
     from .sessions import PRE_COOKIE, cookie_value, same
 
-    form, pre = _form(), cookie_value(_request().headers, PRE_COOKIE)
+    form, pre = form_fields(), cookie_value(_request().headers, PRE_COOKIE)
     if not same(form.get("csrf_token"), pre):
-        return _page("error.html", None, 403, title="csrf")
+        return show("error.html", None, 403, title="csrf")
     challenge = services.sessions.take_pending(pre)
     if challenge is None:
-        return _redirect("/console/sign-in")
+        return redirect("/console/sign-in")
     password, again = form.get("new_password", ""), form.get("confirm_password", "")
     errors = {}
     if len(password) < 12:
@@ -198,7 +203,7 @@ def new_password() -> Response:
         else:
             services.sessions.drop_pending(pre)
             return _start_session(result)
-    return _page("new_password.html", None, 400, pre_token=pre, errors=errors)
+    return show("new_password.html", None, 400, pre_token=pre, errors=errors)
 
 
 def _start_session(result: Any) -> Response:
@@ -206,10 +211,10 @@ def _start_session(result: Any) -> Response:
 
     member = services.staff.store.get(result.username)
     if member is None or not member.active:
-        return _page("sign_in.html", None, 403, pre_token="", errors={"username": N_("This account is not an active member of staff.")},
+        return show("sign_in.html", None, 403, pre_token="", errors={"username": N_("This account is not an active member of staff.")},
                      values={"username": result.username})
     secret, _ = services.sessions.start(member.id, member.role, result.access_token)
-    return _redirect(HOME, cookie_header(COOKIE, secret, _secure(), int(ABSOLUTE.total_seconds())))
+    return redirect(HOME, cookie_header(COOKIE, secret, _secure(), int(ABSOLUTE.total_seconds())))
 
 
 def sign_out() -> Response:
@@ -219,18 +224,18 @@ def sign_out() -> Response:
     if viewer is not None:
         from .sessions import same
 
-        if not same(_form().get("csrf_token"), viewer.csrf):
-            return _page("error.html", viewer, 403, title="csrf")
+        if not same(form_fields().get("csrf_token"), viewer.csrf):
+            return show("error.html", viewer, 403, title="csrf")
         ended = services.sessions.end(cookie_value(_request().headers, COOKIE))
         if ended and ended.access_token:
             services.identity.sign_out(ended.access_token)
-    return _redirect("/console/sign-in?signed_out=1", cookie_header(COOKIE, "", _secure(), 0))
+    return redirect("/console/sign-in?signed_out=1", cookie_header(COOKIE, "", _secure(), 0))
 
 
 # -- every page: home and availability --------------------------------------------------------------------------------
 @page("agent")
 def home(viewer: Viewer) -> Response:
-    return _page("home.html", viewer)
+    return show("home.html", viewer)
 
 
 @page("agent", "POST")
@@ -247,7 +252,7 @@ def availability(viewer: Viewer, form: dict[str, str]) -> Response:
     except InvalidCommand:
         services.staff.set_availability(viewer.id, away, None)
     back = form.get("back") or HOME
-    return _redirect(back if back.startswith("/console") else HOME)
+    return redirect(back if back.startswith("/console") else HOME)
 
 
 def _zone(viewer: Viewer):
@@ -261,8 +266,8 @@ def _zone(viewer: Viewer):
 def configuration(viewer: Viewer) -> Response:
     live = services.live_config
     current = live.version()
-    return _page("configuration.html", viewer, current=current, text=current.text, preview=None, errors={},
-                 history=live.history(20), saved=_query().get("saved"))
+    return show("configuration.html", viewer, current=current, text=current.text, preview=None, errors={},
+                 history=live.history(20), saved=query().get("saved"))
 
 
 @page("admin", "POST")
@@ -276,14 +281,14 @@ def change_configuration(viewer: Viewer, form: dict[str, str]) -> Response:
     try:
         if form.get("action") == "save":
             saved = live.save(text, viewer.id, expected, note)
-            return _redirect(f"/console/admin/configuration?saved={saved.version}")
+            return redirect(f"/console/admin/configuration?saved={saved.version}")
         preview = live.preview(text, open_complaints)
     except InvalidCommand as refused:
         errors, status = (refused.fields or {"text": str(refused)}), 400
     except ConcurrentModification as conflict:
         errors, status = {"text": str(conflict)}, 409
     current = live.version()
-    return _page("configuration.html", viewer, status, current=current, text=text, note=note or "", preview=preview,
+    return show("configuration.html", viewer, status, current=current, text=text, note=note or "", preview=preview,
                  errors=errors, history=live.history(20), saved=None, expected=expected or current.version)
 
 
@@ -304,16 +309,16 @@ def rollback_configuration(viewer: Viewer, form: dict[str, str]) -> Response:
         saved = live.rollback(viewer.id, expected)
     except (IllegalTransition, ConcurrentModification) as refused:
         current = live.version()
-        return _page("configuration.html", viewer, 409, current=current, text=current.text, preview=None,
+        return show("configuration.html", viewer, 409, current=current, text=current.text, preview=None,
                      errors={"rollback": str(refused)}, history=live.history(20), saved=None)
-    return _redirect(f"/console/admin/configuration?saved={saved.version}")
+    return redirect(f"/console/admin/configuration?saved={saved.version}")
 
 
 # -- admin: calendars (a form per calendar, saved as a new version of the document) -------------------------------
 @page("admin")
 def calendars(viewer: Viewer) -> Response:
     current = services.live_config.current()
-    return _page("calendars.html", viewer, calendars=current.calendars, teams=current.teams, errors={}, values={})
+    return show("calendars.html", viewer, calendars=current.calendars, teams=current.teams, errors={}, values={})
 
 
 @page("admin")
@@ -324,8 +329,8 @@ def calendar(viewer: Viewer, name: str) -> Response:
     values = calendar_values(version.text, name)
     if values is None:
         raise NotFound(f"no calendar {name!r}")
-    return _page("calendar.html", viewer, name=name, values=values, errors={}, weekdays=WEEKDAYS, preview=None,
-                 expected=version.version, saved=_query().get("saved"))
+    return show("calendar.html", viewer, name=name, values=values, errors={}, weekdays=WEEKDAYS, preview=None,
+                 expected=version.version, saved=query().get("saved"))
 
 
 @page("admin", "POST")
@@ -344,25 +349,25 @@ def change_calendar(viewer: Viewer, form: dict[str, str], name: str) -> Response
         try:
             if form.get("action") == "save":
                 saved = live.save(text, viewer.id, expected, form.get("note") or f"calendar {name}")
-                return _redirect(f"/console/admin/calendars/{name}?saved={saved.version}")
+                return redirect(f"/console/admin/calendars/{name}?saved={saved.version}")
             preview, status = live.preview(text, open_complaints), 200
         except InvalidCommand as refused:
             prefix = f"calendars.{name}."
             errors = {key.removeprefix(prefix): message for key, message in (refused.fields or {}).items()}
         except ConcurrentModification as conflict:
             errors, status = {"expected_version": str(conflict)}, 409
-    return _page("calendar.html", viewer, status, name=name, values=form, errors=errors, weekdays=WEEKDAYS,
+    return show("calendar.html", viewer, status, name=name, values=form, errors=errors, weekdays=WEEKDAYS,
                  preview=preview, expected=expected, saved=None)
 
 
-def _query() -> dict[str, str]:
+def query() -> dict[str, str]:
     return dict(_request().query_params or {})
 
 
 # -- admin: staff ------------------------------------------------------------------------------------------------------------
 @page("admin")
 def staff_list(viewer: Viewer) -> Response:
-    return _page("staff.html", viewer, members=services.staff.store.all(), errors={}, values={}, invited=None,
+    return show("staff.html", viewer, members=services.staff.store.all(), errors={}, values={}, invited=None,
                  teams=sorted(services.live_config.current().teams))
 
 
@@ -380,15 +385,15 @@ def invite(viewer: Viewer, form: dict[str, str]) -> Response:
         except InvalidCommand as refused:
             errors = refused.fields or {"id": str(refused)}
     status = 400 if errors else 200
-    return _page("staff.html", viewer, status, members=services.staff.store.all(), errors=errors,
+    return show("staff.html", viewer, status, members=services.staff.store.all(), errors=errors,
                  values=form if errors else {}, invited=invited, teams=sorted(services.live_config.current().teams))
 
 
 @page("admin")
 def staff_member(viewer: Viewer, member_id: str) -> Response:
     member = services.staff.get(member_id)
-    return _page("staff_member.html", viewer, member=member, values=_form_values(member), errors={},
-                 teams=sorted(services.live_config.current().teams), saved=bool(_query().get("saved")))
+    return show("staff_member.html", viewer, member=member, values=_form_values(member), errors={},
+                 teams=sorted(services.live_config.current().teams), saved=bool(query().get("saved")))
 
 
 @page("admin", "POST")
@@ -404,12 +409,12 @@ def change_staff_member(viewer: Viewer, form: dict[str, str], member_id: str) ->
                 services.identity.set_role(saved.id, saved.role)
             if saved.active != member.active:
                 services.identity.set_enabled(saved.id, saved.active)
-            return _redirect(f"/console/admin/staff/{saved.id}?saved=1")
+            return redirect(f"/console/admin/staff/{saved.id}?saved=1")
         except InvalidCommand as refused:
             errors = refused.fields or {"id": str(refused)}
         except ConcurrentModification as conflict:
             errors = {"version": str(conflict)}
-    return _page("staff_member.html", viewer, 400, member=member, values=form, errors=errors,
+    return show("staff_member.html", viewer, 400, member=member, values=form, errors=errors,
                  teams=sorted(services.live_config.current().teams), saved=False)
 
 
@@ -442,20 +447,20 @@ def _team_problems(member: Any) -> dict[str, str]:
 
 
 # -- the routes -------------------------------------------------------------------------------------------------------------
-_route("/console", "GET", home)
-_route("/console/sign-in", "GET", sign_in_page)
-_route("/console/sign-in", "POST", sign_in)
-_route("/console/new-password", "POST", new_password)
-_route("/console/sign-out", "POST", sign_out)
-_route("/console/availability", "POST", availability)
-_route("/console/admin/configuration", "GET", configuration)
-_route("/console/admin/configuration", "POST", change_configuration)
-_route("/console/admin/configuration/rollback", "POST", rollback_configuration)
-_route("/console/admin/configuration/export", "GET", export_configuration)
-_route("/console/admin/calendars", "GET", calendars)
-_route("/console/admin/calendars/{name}", "GET", calendar)
-_route("/console/admin/calendars/{name}", "POST", change_calendar)
-_route("/console/admin/staff", "GET", staff_list)
-_route("/console/admin/staff", "POST", invite)
-_route("/console/admin/staff/{member_id}", "GET", staff_member)
-_route("/console/admin/staff/{member_id}", "POST", change_staff_member)
+add_route("/console", "GET", home)
+add_route("/console/sign-in", "GET", sign_in_page)
+add_route("/console/sign-in", "POST", sign_in)
+add_route("/console/new-password", "POST", new_password)
+add_route("/console/sign-out", "POST", sign_out)
+add_route("/console/availability", "POST", availability)
+add_route("/console/admin/configuration", "GET", configuration)
+add_route("/console/admin/configuration", "POST", change_configuration)
+add_route("/console/admin/configuration/rollback", "POST", rollback_configuration)
+add_route("/console/admin/configuration/export", "GET", export_configuration)
+add_route("/console/admin/calendars", "GET", calendars)
+add_route("/console/admin/calendars/{name}", "GET", calendar)
+add_route("/console/admin/calendars/{name}", "POST", change_calendar)
+add_route("/console/admin/staff", "GET", staff_list)
+add_route("/console/admin/staff", "POST", invite)
+add_route("/console/admin/staff/{member_id}", "GET", staff_member)
+add_route("/console/admin/staff/{member_id}", "POST", change_staff_member)

@@ -59,13 +59,16 @@ class Policy(_Model):
     categories: list[str] | None = Field(None, min_length=1)
     channels: list[Channel] | None = Field(None, min_length=1)
     tiers: list[str] | None = Field(None, min_length=1)  # customer tiers; a complaint without a tier skips these
+    teams: list[str] | None = Field(None, min_length=1)  # the team the complaint is routed to
     calendar: str = TEAM  # a calendar name, "24x7", or "team"
     warning_at: float = Field(0.75, gt=0, lt=1)
     targets: Targets
 
-    def matches(self, priority: str, category: str, channel: Channel | str, tier: str | None = None) -> bool:
+    def matches(self, priority: str, category: str, channel: Channel | str, tier: str | None = None,
+                team: str | None = None) -> bool:
         return (
-            (self.priorities is None or priority in self.priorities)
+            (self.teams is None or team in self.teams)
+            and (self.priorities is None or priority in self.priorities)
             and (self.categories is None or category in self.categories)
             and (self.channels is None or Channel(channel) in self.channels)
             and (self.tiers is None or (tier is not None and tier in self.tiers))
@@ -73,7 +76,7 @@ class Policy(_Model):
 
     def covers_all_of(self, priority: str) -> bool:
         """Matches every complaint of this priority, whatever its category, channel and tier."""
-        return self.categories is None and self.channels is None and self.tiers is None and (
+        return self.categories is None and self.channels is None and self.tiers is None and self.teams is None and (
             self.priorities is None or priority in self.priorities
         )
 
@@ -254,6 +257,11 @@ class SlaConfig(_Model):
             if policy.calendar not in calendars | {TEAM}:
                 where = f"policies[{i}] ({policy.name}).calendar"
                 problems.append(f"{where}: unknown calendar {policy.calendar!r} ({_known(calendars)})")
+        for i, policy in enumerate(self.policies):
+            unknown = [t for t in policy.teams or () if t not in self.teams]
+            if unknown:
+                problems.append(f"policies[{i}] ({policy.name}).teams: unknown team {unknown[0]!r} "
+                                f"({_known(self.teams)})")
         for name, team in self.teams.items():
             if team.calendar not in calendars:
                 problems.append(f"teams.{name}.calendar: unknown calendar {team.calendar!r} ({_known(calendars)})")
@@ -307,10 +315,11 @@ class SlaConfig(_Model):
         fishbone = {bone: tuple(self.root_causes[bone].sub_causes) for bone in FISHBONE if bone in self.root_causes}
         return Taxonomy(tuple(self.categories), fishbone)
 
-    def policy_for(self, priority: str, category: str, channel: Channel | str, tier: str | None = None) -> Policy:
+    def policy_for(self, priority: str, category: str, channel: Channel | str, tier: str | None = None,
+                   team: str | None = None) -> Policy:
         """The first policy, in file order, whose conditions all hold (validation guarantees one exists)."""
         for policy in self.policies:
-            if policy.matches(priority, category, channel, tier):
+            if policy.matches(priority, category, channel, tier, team):
                 return policy
         raise LookupError(f"no SLA policy matches priority {priority!r}")
 
@@ -325,7 +334,7 @@ class SlaConfig(_Model):
         self, priority: str, category: str, channel: Channel | str, team: str | None, tier: str | None = None
     ) -> SlaTerms:
         """The targets and calendar one complaint is measured against (its current priority, category, team)."""
-        policy = self.policy_for(priority, category, channel, tier)
+        policy = self.policy_for(priority, category, channel, tier, team)
         calendar = self.team_calendar(team) if policy.calendar == TEAM else self.calendar(policy.calendar)
         t = policy.targets
         return SlaTerms(

@@ -186,6 +186,10 @@ def describe_changes(old: SlaConfig, new: SlaConfig) -> list[str]:
                 effects.append(f"Policy {policy.name!r}: {clock.replace('_', ' ')} target {was} -> {now} ({way}). "
                                "Open complaints under it get the new deadline at their next update; a shorter target "
                                "can put them in warning or breach at once.")
+        conditions = ("priorities", "categories", "channels", "tiers", "teams")
+        if any(getattr(before, c) != getattr(policy, c) for c in conditions):
+            effects.append(f"Policy {policy.name!r}: its conditions changed; new complaints are matched with them at "
+                           "once, open ones at their next update.")
         if before.calendar != policy.calendar or before.warning_at != policy.warning_at:
             effects.append(f"Policy {policy.name!r}: calendar or warning threshold changed; open complaints under it "
                            "are re-timed at their next update.")
@@ -213,6 +217,11 @@ def describe_changes(old: SlaConfig, new: SlaConfig) -> list[str]:
         effects.append("Escalation contacts changed: the next alerts go to the new contacts.")
     if old.alerts != new.alerts:
         effects.append("Alert-storm settings changed: they apply to the next alerts.")
+    if old.categories != new.categories:
+        effects.append("Categories changed: staff and the customer's form use them at once; complaints keep the "
+                       "category they have.")
+    if old.root_causes != new.root_causes:
+        effects.append("Root causes changed: they apply to the next resolutions; reports keep past causes.")
     if old.canned_responses != new.canned_responses:
         effects.append("Canned responses changed: agents get the new texts when they next open a complaint.")
     return effects

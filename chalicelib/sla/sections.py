@@ -114,6 +114,7 @@ def _policy_fields(_config: Any) -> tuple[FormField, ...]:
         FormField("priorities", N_("Priorities"), "choices", N_("None ticked: any priority."), "priorities"),
         FormField("categories", N_("Categories"), "choices", N_("None ticked: any category."), "categories"),
         FormField("channels", N_("Channels"), "choices", N_("None ticked: any channel."), "channels"),
+        FormField("teams", N_("Teams"), "choices", N_("None ticked: any team."), "teams"),
         FormField("tiers", N_("Customer tiers"), hint=N_("Separated by commas; empty: any customer (with or without a tier).")),
         FormField("calendar", N_("Calendar"), "select", N_("\"team\": the calendar of the team the complaint is routed to."),
                   "policy_calendars"),
@@ -128,8 +129,8 @@ def _policy_fields(_config: Any) -> tuple[FormField, ...]:
 def _policy_values(document: Any, key: str) -> dict[str, Any] | None:
     policies = document.get("policies", [])
     if key == "new":
-        return {"name": "", "priorities": [], "categories": [], "channels": [], "tiers": "", "calendar": "team",
-                "warning_at": "0.75", **{t: "" for t in TARGETS}}
+        return {"name": "", "priorities": [], "categories": [], "channels": [], "teams": [], "tiers": "",
+                "calendar": "team", "warning_at": "0.75", **{t: "" for t in TARGETS}}
     if not key.isdigit() or int(key) >= len(policies):
         return None
     policy = policies[int(key)]
@@ -137,6 +138,7 @@ def _policy_values(document: Any, key: str) -> dict[str, Any] | None:
     return {"name": str(policy.get("name", "")), "priorities": [str(p) for p in policy.get("priorities", [])],
             "categories": [str(c) for c in policy.get("categories", [])],
             "channels": [str(c) for c in policy.get("channels", [])],
+            "teams": [str(t) for t in policy.get("teams", [])],
             "tiers": ", ".join(str(t) for t in policy.get("tiers", [])), "calendar": str(policy.get("calendar", "team")),
             "warning_at": str(policy.get("warning_at", 0.75)), **{t: str(targets.get(t, "")) for t in TARGETS}}
 
@@ -154,7 +156,7 @@ def _write_policy(document: Any, key: str, form: Form) -> dict[str, str]:
     else:
         policy = policies[int(key)]
     policy["name"] = one(form, "name")
-    for name in ("priorities", "categories", "channels"):
+    for name in ("priorities", "categories", "channels", "teams"):
         chosen = [v for v in form.get(name, []) if v]
         if chosen:
             policy[name] = _list(chosen)

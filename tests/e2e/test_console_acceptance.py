@@ -1,6 +1,7 @@
 """Issue 13's acceptance through `make run`'s stack in Chromium: the seeded admin signs in, invites an agent with a
 skill on a team, the agent signs in and is available, a new complaint of that category is routed to them within
-60 s; a shorter SLA target saved in the console applies to the next complaint; a bad calendar changes nothing."""
+60 s; a bad calendar is refused at its field; the billing team's shorter SLA target, saved in the policy form, applies
+to its next complaint; the history names who changed it; a POST without the CSRF token is refused."""
 from __future__ import annotations
 
 import re
@@ -70,19 +71,37 @@ def test_invite_an_agent_route_to_them_and_change_the_sla_from_the_console(tmp_p
         page.fill("#username", admin["sign_in"])
         page.fill("#password", PASSWORD)
         page.click("main button[type=submit]")
-        page.goto(f"{api}/console/admin/configuration")
-        text = page.locator("#text").input_value()
-        page.fill("#text", text.replace('hours = { mon = "09:00-17:00"', 'hours = { mon = "25:00-17:00"'))
+        page.goto(f"{api}/console/admin/calendars/uk-office")  # a bad calendar is refused at its field
+        page.fill("#mon", "25:00-17:00")
         page.click("main button:has-text('Save')")
-        assert "calendars.uk-office.hours" in page.locator(".summary").inner_text()
-        page.fill("#text", text.replace('first_response = "8h", next_update = "1d"', 'first_response = "2h", '
-                                        'next_update = "1d"').replace('first_response = "1d", next_update = "2d"',
-                                                                      'first_response = "3h", next_update = "2d"'))
-        page.fill("#note", "acceptance: faster first replies")
+        assert page.locator("#hours-error").is_visible()
+        assert page.locator("#mon").input_value() == "25:00-17:00"  # what was typed is kept
+
+        page.goto(f"{api}/console/admin/policies/new")  # the billing team's own, shorter targets
+        page.fill("#name", "Billing team")
+        for value in ("P3", "P4"):
+            page.check(f"input[name=priorities][value={value}]")
+        page.check("input[name=teams][value=billing]")
+        page.fill("#first_response", "2h")
+        page.fill("#next_update", "4h")
+        page.fill("#resolution", "1d")
+        page.fill("#note", "acceptance: faster first replies for billing")
+        page.click("main button:has-text('Preview')")
+        assert "New policy 'Billing team'" in page.locator("section").inner_text()
         page.click("main button:has-text('Save')")
         assert "Saved as version 2" in page.locator("[role=status]").inner_text()
+        page.goto(f"{api}/console/admin/configuration")
         history = page.locator("table").inner_text()
-        assert "admin" in history and "acceptance: faster first replies" in history
+        assert "admin" in history and "acceptance: faster first replies for billing" in history
+
+        cookies = {c["name"]: c["value"] for c in page.context.cookies()}  # the session, without its CSRF token
+        forged = requests.post(f"{api}/console/admin/policies/0", data={"name": "forged", "action": "save"},
+                               cookies=cookies, timeout=10, allow_redirects=False)
+        assert forged.status_code == 403
+        page.context.clear_cookies()  # signed out, the browser's language decides
+        page.set_extra_http_headers({"Accept-Language": "zh-CN"})
+        page.goto(f"{api}/console/sign-in")
+        assert page.locator("html").get_attribute("lang") == "zh-Hans" and page.locator("h1").inner_text() == "登录"
         browser.close()
 
         later = submit(api, subject="Invoice question", category="billing", email="pay2@example.com",
@@ -91,5 +110,4 @@ def test_invite_an_agent_route_to_them_and_change_the_sla_from_the_console(tmp_p
         sla = requests.get(f"{api}/complaints/{later['reference']}/sla", timeout=10,
                            headers={"Authorization": f"Bearer {manager_token}"}).json()
         targets = {c["name"]: c["target"] for c in sla["clocks"]}
-        shortened = {"P3 normal": "2h", "P4 low": "3h"}  # the low priorities, both shortened above
-        assert targets["first_response"] == shortened[sla["policy"]], sla
+        assert (sla["policy"], targets["first_response"]) == ("Billing team", "2h"), sla

@@ -52,3 +52,13 @@ def test_new_items_deletion_and_order():
     assert [p.name for p in moved[:3]] == ["P1 critical", "P2 high", "P2 premium customers"]
     text = edited("categories", "fraud", label="Fraud", label_zh="欺诈", description="", on_form=[])
     assert parse_config(text).categories["fraud"].on_form is False
+
+
+def test_a_policy_for_one_team_applies_to_that_teams_complaints_only():
+    text = edited("policies", "new", name="Billing team", priorities=["P3"], teams=["billing"], categories=[],
+                  channels=[], tiers="", calendar="team", warning_at="0.75", first_response="2h", next_update="4h",
+                  resolution="1d")
+    config = parse_config(text)
+    assert config.terms_for("P3", "billing", "web", "billing").policy == "Billing team"
+    assert config.terms_for("P3", "billing", "web", "customer-care").policy == "P3 normal"
+    assert config.terms_for("P3", "billing", "web", "billing").first_response.total_seconds() == 2 * 3600

@@ -1,4 +1,4 @@
-"""`make messages`: extracts the console's texts (infra/babel.cfg) and merges them into each language's catalog;
+"""`make messages`: extracts the pages' texts (infra/babel.cfg) and merges them into each language's catalog;
 texts without a translation are listed, and the command fails, so none ships untranslated."""
 from __future__ import annotations
 

@@ -17,14 +17,9 @@ from ..domain.errors import ConcurrentModification, IllegalTransition, InvalidCo
 from ..wiring import services
 from .auth import ROLE_RANK
 from .http import html_response, public_url
+from .render import N_
 
 console_routes = Blueprint(__name__)
-
-
-def N_(text: str) -> str:
-    """Marks a text for the catalogs; the template translates it in the viewer's language."""
-    return text
-
 
 TRANSLATED_WORDS = (N_("agent"), N_("manager"), N_("admin"), N_("imported"), N_("saved"), N_("rolled_back"))
 FORM = "application/x-www-form-urlencoded"

@@ -1,9 +1,12 @@
 """The manager dashboard: one server-rendered HTML page with inline SVG charts drawn by pygal.
 
-render_dashboard(DashboardData) -> str is pure: no I/O, no JavaScript, no external resources (pygal's own script
-tags and its config script are stripped, its CSS is inlined). Every text is escaped: HTML by html.escape, SVG text
-by pygal's XML serializer. Each chart is a <figure data-chart="KEY" id="chart-KEY"> holding an <svg role="img">
-with a <title>, a one-line text summary, and the chart's data as a table (the fallback for screen readers).
+render_dashboard(DashboardData, language) -> str is pure: no I/O, no JavaScript, no external resources (pygal's own
+script tags and its config script are stripped, its CSS is inlined). The page's shell, headings and style are the
+template dashboard.html; its sections are built here, as markup. Every text is escaped: in the template by Jinja,
+in the sections by html.escape, in the SVG by pygal's XML serializer. Fixed texts are in the catalogs (_()); texts
+of the data are translated when the catalogs have them (e.g. reports.py's tile labels), else shown as they are.
+Each chart is a <figure data-chart="KEY" id="chart-KEY"> holding an <svg role="img"> with a <title>, a one-line
+text summary, and the chart's data as a table (the fallback for screen readers).
 
 Units in DashboardData: Pareto shares and score normalized values / weights are fractions (0..1, as in
 chalicelib.quality); SLA compliance is a percentage (0..100); score points are points of the 0..100 score.
@@ -12,21 +15,32 @@ from __future__ import annotations
 
 import math
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from html import escape
-from typing import TYPE_CHECKING, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Callable, NamedTuple, Sequence
 
 import pygal
+from markupsafe import Markup
 from pygal.graph.graph import Graph
 from pygal.style import Style
+
+from .render import N_, gettext_for, render
 
 if TYPE_CHECKING:  # only for the from_* helpers' annotations
     from chalicelib.quality.pareto import Pareto
     from chalicelib.quality.score import QualityScore, ScoreChange
 
 STATUSES = ("good", "warn", "bad")
-_STATUS_TEXT = {"good": ("✓", "On target"), "warn": ("!", "Watch"), "bad": ("✕", "Off target")}
+_STATUS_TEXT = {"good": ("✓", N_("On target")), "warn": ("!", N_("Watch")), "bad": ("✕", N_("Off target"))}
+# The gettext of the page being rendered (render_dashboard sets it); English outside a render.
+_page_gettext: ContextVar[Callable[[str], str]] = ContextVar("dashboard_gettext", default=str)
+
+
+def _(text: str) -> str:
+    """A text in the language of the page being rendered (unchanged when the catalog does not have it)."""
+    return _page_gettext.get()(text) if text else text
 
 
 # -- the data the page shows -------------------------------------------------------------------------------------
@@ -164,7 +178,7 @@ class DashboardData:
 def metric_text(name: str, value: float | None) -> str:
     """A KPI value as a manager reads it, from its rollups.METRICS name."""
     if value is None:
-        return "no data"
+        return N_("no data")
     if name.endswith("_hours"):
         return f"{value:.1f} h"
     if name == "csat_average":
@@ -175,126 +189,80 @@ def metric_text(name: str, value: float | None) -> str:
 
 
 # -- the page ----------------------------------------------------------------------------------------------------
-_CSS = """
-*{box-sizing:border-box}
-body{font:1rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1b1b;background:#f3f2f1}
-header,main{max-width:84rem;margin:0 auto;padding:1rem 1.25rem}
-header{padding-bottom:0}h1{font-size:1.7rem;margin:.25rem 0}h2{font-size:1.3rem;margin:0 0 .75rem}
-h3{font-size:1.05rem;margin:0}p{margin:.25rem 0}.meta{color:#505a5f}
-nav ul{list-style:none;padding:0;margin:.5rem 0 0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}
-a{color:#1d70b8}a:focus,summary:focus{outline:3px solid #ffbf47;outline-offset:1px}
-section{background:#fff;border-radius:6px;padding:1rem 1.25rem;margin:0 0 1.25rem}
-.tiles{list-style:none;padding:0;margin:0;display:grid;gap:.75rem;
-grid-template-columns:repeat(auto-fill,minmax(9rem,1fr))}
-.tile{border:1px solid #b1b4b6;border-left:6px solid #b1b4b6;border-radius:4px;padding:.6rem .8rem;
-display:flex;flex-direction:column}
-.tile-label{color:#505a5f;font-size:.9rem}.tile-value{font-size:1.7rem;font-weight:700;line-height:1.2}
-.tile-hint{font-size:.85rem;color:#505a5f}.tile-status{font-size:.85rem;font-weight:600}
-.status-good{border-left-color:#00703c}.status-good .tile-status{color:#00703c}
-.status-warn{border-left-color:#f47738}.status-warn .tile-status{color:#8a3b00}
-.status-bad{border-left-color:#d4351c}.status-bad .tile-status{color:#b10e1e}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,34rem),1fr));gap:1rem}
-figure.chart{margin:0;border:1px solid #d8dde0;border-radius:4px;padding:.75rem;min-width:0}
-figure.chart svg{display:block;width:100%;max-width:52rem;height:auto;margin:.5rem 0}
-.summary-text{color:#505a5f;font-size:.9rem}
-details{font-size:.9rem}summary{cursor:pointer;color:#1d70b8}
-.table-wrap{overflow-x:auto}
-table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.5rem 0}
-caption{text-align:left;font-weight:600;padding:.25rem 0}
-th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #d8dde0;vertical-align:top}
-th{background:#f3f2f1}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-.score-total{font-size:2.6rem;font-weight:700;line-height:1}.score-total small{font-size:1rem;color:#505a5f}
-meter{width:100%;max-width:24rem;height:1rem}
-.badge{display:inline-block;padding:0 .4rem;border-radius:3px;font-size:.8rem;font-weight:600;background:#d8dde0}
-.sev-critical,.overdue{background:#d4351c;color:#fff}.sev-warning{background:#f47738;color:#1b1b1b}
-.sev-info{background:#1d70b8;color:#fff}
-.empty{color:#505a5f;font-style:italic}
-.sr-only{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-"""
-
-_SECTIONS = (("kpis", "Key figures"), ("trends", "Trends"), ("pareto", "Pareto analysis"),
-             ("sla", "SLA compliance"), ("score", "Quality score"), ("alerts", "Recent alerts"),
-             ("actions", "Open improvement actions"))
-
-
-def render_dashboard(data: DashboardData) -> str:
-    """The whole dashboard as one HTML document (UTF-8, no scripts, no external resources)."""
-    keys = _Keys()
-    sections = {
-        "kpis": _tiles(data.tiles),
-        "trends": _trends(data.trend_charts, keys),
-        "pareto": _paretos(data.pareto, keys),
-        "sla": _sla(data.sla, keys),
-        "score": _score(data.score, keys),
-        "alerts": _alerts(data.alerts),
-        "actions": _actions(data.actions, data.generated_at),
-    }
-    nav = "".join(f'<li><a href="#{sid}">{escape(name)}</a></li>' for sid, name in _SECTIONS)
-    body = "".join(
-        f'<section id="{sid}" aria-labelledby="{sid}-h"><h2 id="{sid}-h">{escape(name)}</h2>{sections[sid]}</section>'
-        for sid, name in _SECTIONS
-    )
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(data.title)}</title><style>{_CSS}</style></head><body>"
-        f'<header><h1>{escape(data.title)}</h1><p class="meta">{escape(data.period_label)} · generated '
-        f'{_when(data.generated_at)}</p><nav aria-label="Dashboard sections"><ul>{nav}</ul></nav></header>'
-        f'<main id="main">{body}</main></body></html>'
-    )
+def render_dashboard(data: DashboardData, language: str = "en") -> str:
+    """The whole dashboard as one HTML document (UTF-8, no scripts, no external resources), in `language`."""
+    reset = _page_gettext.set(gettext_for(language))
+    try:
+        keys = _Keys()
+        sections = {
+            "kpis": _tiles(data.tiles),
+            "trends": _trends(data.trend_charts, keys),
+            "pareto": _paretos(data.pareto, keys),
+            "sla": _sla(data.sla, keys),
+            "score": _score(data.score, keys),
+            "alerts": _alerts(data.alerts),
+            "actions": _actions(data.actions, data.generated_at),
+        }
+        return render("dashboard.html", language, title=_(data.title), period=data.period_label,
+                      generated=Markup(_when(data.generated_at)),
+                      sections={key: Markup(html) for key, html in sections.items()})
+    finally:
+        _page_gettext.reset(reset)
 
 
 # -- sections ----------------------------------------------------------------------------------------------------
 def _tiles(tiles: Sequence[Tile]) -> str:
     if not tiles:
-        return _empty("No figures for this period.")
+        return _empty(_("No figures for this period."))
     items = []
     for tile in tiles:
         status = ""
         if tile.status:
             symbol, words = _STATUS_TEXT[tile.status]
-            status = f'<span class="tile-status"><span aria-hidden="true">{symbol} </span>{words}</span>'
-        hint = f'<span class="tile-hint">{escape(tile.hint)}</span>' if tile.hint else ""
+            status = f'<span class="tile-status"><span aria-hidden="true">{symbol} </span>{escape(_(words))}</span>'
+        hint = f'<span class="tile-hint">{escape(_(tile.hint))}</span>' if tile.hint else ""
         items.append(
-            f'<li class="tile status-{tile.status or "none"}"><span class="tile-label">{escape(tile.label)}</span>'
-            f'<span class="tile-value">{escape(tile.value)}</span>{status}{hint}</li>'
+            f'<li class="tile status-{tile.status or "none"}"><span class="tile-label">{escape(_(tile.label))}</span>'
+            f'<span class="tile-value">{escape(_(tile.value))}</span>{status}{hint}</li>'
         )
     return f'<ul class="tiles">{"".join(items)}</ul>'
 
 
 def _trends(charts: Sequence[TrendChart], keys: "_Keys") -> str:
     figures = [_trend_figure(chart, keys.new("trend", chart.key or chart.title)) for chart in charts]
-    return _grid(figures) if figures else _empty("No trend data for this period.")
+    return _grid(figures) if figures else _empty(_("No trend data for this period."))
 
 
 def _paretos(views: Sequence[ParetoView], keys: "_Keys") -> str:
     figures = [_pareto_figure(view, keys.new("pareto", view.key or view.title)) for view in views if view.items]
-    return _grid(figures) if figures else _empty("Nothing to rank in this period.")
+    return _grid(figures) if figures else _empty(_("Nothing to rank in this period."))
 
 
 def _sla(rows: Sequence[SlaRow], keys: "_Keys") -> str:
     rows = [SlaRow(*row) for row in rows]
     if not rows:
-        return _empty("No SLA clock stopped in this period.")
+        return _empty(_("No SLA clock stopped in this period."))
     return _grid([_sla_figure(rows, keys.new("sla", "compliance"))])
 
 
 def _score(view: ScoreView | None, keys: "_Keys") -> str:
     if view is None or not view.indicators:
-        return _empty("No quality score for this period.")
+        return _empty(_("No quality score for this period."))
     groups = [GroupRow(*g) for g in view.groups]
     indicators = [IndicatorRow(*i) for i in view.indicators]
     if view.total is None:
-        total = '<p class="score-total">no score <small>(no indicator has data)</small></p>'
+        no_score, why = escape(_("no score")), escape(_("no indicator has data"))
+        total = f'<p class="score-total">{no_score} <small>({why})</small></p>'
     else:
         moved = ""
         if view.previous_total is not None:
-            moved = f" <small>({view.total - view.previous_total:+.1f} vs previous period)</small>"
+            change = _("%(change)s vs previous period") % {"change": f"{view.total - view.previous_total:+.1f}"}
+            moved = f" <small>({escape(change)})</small>"
+        label, of_100 = escape(_("Quality score")), escape(_("%(score)s of 100") % {"score": f"{view.total:.1f}"})
         total = (f'<p class="score-total">{view.total:.1f}<small> / 100</small>{moved}</p>'
-                 f'<meter min="0" max="100" value="{view.total:.1f}" '
-                 f'aria-label="Quality score">{view.total:.1f} of 100</meter>')
+                 f'<meter min="0" max="100" value="{view.total:.1f}" aria-label="{label}">{of_100}</meter>')
     group_table = _table(
-        "Points per group", ("Group", "Points", "Of at most"),
+        _("Points per group"), (_("Group"), _("Points"), _("Of at most")),
         [(_words(g.group), f"{g.points:.1f}", f"{g.max_points:.1f}") for g in groups], numeric=(1, 2))
     figures = [_score_figure(indicators, keys.new("score", "indicators"))]
     if view.change:
@@ -305,39 +273,40 @@ def _score(view: ScoreView | None, keys: "_Keys") -> str:
 def _alerts(alerts: Sequence[AlertRow]) -> str:
     rows = [AlertRow(*a) for a in alerts]
     if not rows:
-        return _empty("No alerts in this period.")
+        return _empty(_("No alerts in this period."))
     body = "".join(
         f"<tr><td>{_when(a.at)}</td><td>{escape(_words(a.type))}</td>"
         f'<td><span class="badge sev-{_css_word(a.severity)}">{escape(a.severity)}</span></td>'
         f"<td>{escape(a.subject)}</td></tr>" for a in rows
     )
-    return _raw_table("Most recent first", ("When", "Type", "Severity", "Subject"), body)
+    return _raw_table(_("Most recent first"), (_("When"), _("Type"), _("Severity"), _("Subject")), body)
 
 
 def _actions(actions: Sequence[ActionRow], generated_at: datetime | str) -> str:
     rows = [ActionRow(*a) for a in actions]
     if not rows:
-        return _empty("No open improvement actions.")
+        return _empty(_("No open improvement actions."))
     today = generated_at.date() if isinstance(generated_at, datetime) else None
     body = []
     for a in rows:
         due = escape(str(a.due_date))
         if today and isinstance(a.due_date, date) and a.due_date < today and a.stage != "closed":
-            due += ' <span class="badge overdue">overdue</span>'
+            due += ' <span class="badge overdue">' + escape(_("overdue")) + "</span>"
         target = a.target_value if isinstance(a.target_value, str) else f"{a.target_value:g}"
-        check = escape(a.check_summary) if a.check_summary else '<span class="empty">not checked yet</span>'
+        not_checked = '<span class="empty">' + escape(_("not checked yet")) + "</span>"
+        check = escape(a.check_summary) if a.check_summary else not_checked
         body.append(
             f"<tr><td>{escape(a.id)}</td><td>{escape(a.title)}</td>"
             f'<td><span class="badge">{escape(a.stage.upper())}</span></td><td>{escape(a.owner)}</td>'
             f"<td>{escape(_words(a.target_kpi))} → {escape(target)}</td><td>{due}</td>"
             f"<td>{check}</td></tr>"
         )
-    headers = ("Id", "Action", "PDCA stage", "Owner", "Target", "Due", "Last check")
-    return _raw_table("Plan, Do, Check, Act: actions not closed yet", headers, "".join(body))
+    headers = (_("Id"), _("Action"), _("PDCA stage"), _("Owner"), _("Target"), _("Due"), _("Last check"))
+    return _raw_table(_("Plan, Do, Check, Act: actions not closed yet"), headers, "".join(body))
 
 
 # -- charts ------------------------------------------------------------------------------------------------------
-_FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
+_FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans CJK SC", sans-serif'
 _PALETTE = ("#1d70b8", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#28a197", "#912b88", "#505a5f")
 _GOOD, _BAD, _MUTED, _INK = "#00703c", "#d4351c", "#b1b4b6", "#0b0c0c"
 
@@ -384,11 +353,12 @@ def _svg(chart: Graph, chart_id: str, title: str) -> str:
 
 
 def _figure(chart_id: str, title: str, svg: str, summary: str, table: str) -> str:
+    data_table, of_chart = escape(_("Data table")), escape(_("for %(chart)s") % {"chart": title})
     return (
         f'<figure class="chart" id="{chart_id}" data-chart="{chart_id.removeprefix("chart-")}">'
         f'<figcaption><h3>{escape(title)}</h3><p class="summary-text" id="{chart_id}-summary">{escape(summary)}</p>'
-        f"</figcaption>{svg}<details><summary>Data table"
-        f'<span class="sr-only"> for {escape(title)}</span></summary>{table}</details></figure>'
+        f'</figcaption>{svg}<details><summary>{data_table}<span class="sr-only"> {of_chart}</span></summary>'
+        f"{table}</details></figure>"
     )
 
 
@@ -437,10 +407,10 @@ class _ParetoBar(pygal.Bar):
 
 
 def _trend_figure(chart: TrendChart, chart_id: str) -> str:
-    labels = list(dict.fromkeys(label for series in chart.series for label, _ in series.points))
+    labels = list(dict.fromkeys(label for series in chart.series for label, value in series.points))
     many = len(labels) > 14
     svg_chart = _BandLine(**_options(
-        y_title=chart.y_label, x_label_rotation=35 if many else 0, show_minor_x_labels=not many,
+        y_title=_(chart.y_label), x_label_rotation=35 if many else 0, show_minor_x_labels=not many,
         x_labels_major_count=10 if many else None, dots_size=2.5, allow_interruptions=True, show_x_guides=False,
     ))
     svg_chart.x_labels = labels
@@ -450,20 +420,20 @@ def _trend_figure(chart: TrendChart, chart_id: str) -> str:
         by_label = dict(series.points)
         values = [by_label.get(label) for label in labels]
         options = {"stroke_style": {"width": 2, "dasharray": "7,5"}} if series.dashed else {}
-        svg_chart.add(series.name, values, show_dots=len(series.points) <= 16, **options)  # dots: short series only
+        svg_chart.add(_(series.name), values, show_dots=len(series.points) <= 16, **options)  # dots: short series only
         if series.band:
             lower, upper = series.band
-            band = [(column[label], lo, hi) for (label, _), lo, hi in zip(series.points, lower, upper)]
+            band = [(column[label], lo, hi) for (label, value), lo, hi in zip(series.points, lower, upper)]
             bands.append((index, band))
             lowest += lower
             highest += upper
     if bands:  # pygal ranges over the series only: widen it so the band fits
-        values = [v for s in chart.series for _, v in s.points if v is not None] + lowest + highest
+        values = [v for s in chart.series for label, v in s.points if v is not None] + lowest + highest
         svg_chart.range = (min(0.0, min(values)), max(values) * 1.05 or 1.0)
     svg_chart.bands = bands
-    title = chart.title
-    summary = "; ".join(_series_summary(s) for s in chart.series) or "No data."
-    headers = ("Date", *(s.name for s in chart.series))
+    title = _(chart.title)
+    summary = "; ".join(_series_summary(s) for s in chart.series) or _("No data.")
+    headers = (_("Date"), *(_(s.name) for s in chart.series))
     lookups = [dict(s.points) for s in chart.series]
     rows = [(label, *(_num(lookup.get(label), 1) for lookup in lookups)) for label in labels]
     table = _table(title, headers, rows, numeric=range(1, len(headers)))
@@ -476,92 +446,102 @@ def _pareto_figure(view: ParetoView, chart_id: str) -> str:
     chart = _ParetoBar(**_options(
         height=360, style=_style(("#1d70b8", _MUTED, _BAD, _INK)), secondary_range=(0, 100),
         x_label_rotation=30 if len(rows) > 5 else 0, value_formatter=lambda v: f"{v:,.0f}",
-        show_x_guides=False, y_title=view.y_label,
+        show_x_guides=False, y_title=_(view.y_label),
     ))
     total = sum(r.count for r in rows)
     # Left axis 0..total in fifths, so the right axis (0..100 %) lines up with it: 100 % is the total.
     if total > 0:
         chart.y_labels = [total * k / 5 for k in range(6)]
     chart.x_labels = [r.label for r in rows]
-    for name, is_vital in (("Vital few", True), ("Others", False)):
+    for name, is_vital in ((_("Vital few"), True), (_("Others"), False)):
         chart.add(name, [
             {"value": r.count, "tooltip": f"{r.label}: {r.count:,} ({r.share:.0%})"} if (r.label in vital) == is_vital
             else None for r in rows
         ])
     percent = lambda v: f"{v:.0f} %"  # noqa: E731
-    chart.add("Cumulative %", [r.cumulative * 100 for r in rows], secondary=True, formatter=percent, dots_size=4,
+    chart.add(_("Cumulative %"), [r.cumulative * 100 for r in rows], secondary=True, formatter=percent, dots_size=4,
               stroke_style={"width": 2.5})
-    chart.add(f"{view.threshold:.0%} cut", [view.threshold * 100] * len(rows), secondary=True, show_dots=False,
-              formatter=percent, stroke_style={"width": 1.5, "dasharray": "6,4"})
+    chart.add(_("%(share)s cut") % {"share": f"{view.threshold:.0%}"}, [view.threshold * 100] * len(rows),
+              secondary=True, show_dots=False, formatter=percent, stroke_style={"width": 1.5, "dasharray": "6,4"})
     reached = max((r.cumulative for r in rows if r.label in vital), default=0.0)
-    summary = (f"Vital few: {', '.join(view.vital_few) or 'none'}, {reached:.0%} of {total:,} "
-               f"({len(view.vital_few)} of {len(rows)} items).")
-    table = _table(view.title, ("Item", "Count", "Share", "Cumulative", "Vital few"), [
-        (r.label, f"{r.count:,}", _pct(r.share), _pct(r.cumulative), "yes" if r.label in vital else "")
+    summary = _("Vital few: %(items)s, %(reached)s of %(total)s (%(count)s of %(all)s items).") % {
+        "items": ", ".join(view.vital_few) or _("none"), "reached": f"{reached:.0%}", "total": f"{total:,}",
+        "count": len(view.vital_few), "all": len(rows)}
+    title = _(view.title)
+    table = _table(title, (_("Item"), _("Count"), _("Share"), _("Cumulative"), _("Vital few")), [
+        (r.label, f"{r.count:,}", _pct(r.share), _pct(r.cumulative), _("yes") if r.label in vital else "")
         for r in rows], numeric=(1, 2, 3))
-    return _figure(chart_id, view.title, _svg(chart, chart_id, view.title), summary, table)
+    return _figure(chart_id, title, _svg(chart, chart_id, title), summary, table)
 
 
 def _sla_figure(rows: list[SlaRow], chart_id: str) -> str:
-    title = "SLA compliance per clock"
+    title = _("SLA compliance per clock")
     chart = pygal.HorizontalBar(**_options(
         width=800, height=90 + 55 * len(rows), range=(0, 100), show_legend=False, print_values=True,
-        value_formatter=lambda v: f"{v:g} %", x_title="Stopped in time (%)",
+        value_formatter=lambda v: f"{v:g} %", x_title=_("Stopped in time (%)"),
     ))
     chart.y_labels = list(range(0, 101, 10))  # the value axis (pygal calls it y, even when horizontal)
     ordered = rows[::-1]  # pygal draws the first label at the bottom
     chart.x_labels = [_words(r.clock) for r in ordered]
-    chart.add("Compliance", [
+    chart.add(_("Compliance"), [
         None if r.compliance is None else
-        {"value": r.compliance, "tooltip": f"{_words(r.clock)}: {r.met:,} met, {r.breached:,} breached"}
+        {"value": r.compliance, "tooltip": f"{_words(r.clock)}: {_verdicts(r.met, r.breached)}"}
         for r in ordered
     ])
     met, breached = sum(r.met for r in rows), sum(r.breached for r in rows)
-    overall = f"{met / (met + breached):.1%}" if met + breached else "no verdicts"
-    summary = f"All clocks: {met:,} met, {breached:,} breached ({overall}). " + "; ".join(
-        f"{_words(r.clock)} {_num(r.compliance, 1)} %" for r in rows)
-    table = _table(title, ("Clock", "Met", "Breached", "Compliance"), [
-        (_words(r.clock), f"{r.met:,}", f"{r.breached:,}", "no verdicts" if r.compliance is None
+    overall = f"{met / (met + breached):.1%}" if met + breached else _("no verdicts")
+    all_clocks = _("All clocks: %(verdicts)s (%(overall)s).") % {"verdicts": _verdicts(met, breached),
+                                                                 "overall": overall}
+    summary = f"{all_clocks} " + "; ".join(f"{_words(r.clock)} {_num(r.compliance, 1)} %" for r in rows)
+    table = _table(title, (_("Clock"), _("Met"), _("Breached"), _("Compliance")), [
+        (_words(r.clock), f"{r.met:,}", f"{r.breached:,}", _("no verdicts") if r.compliance is None
          else f"{r.compliance:.1f} %") for r in rows], numeric=(1, 2, 3))
     return _figure(chart_id, title, _svg(chart, chart_id, title), summary, table)
 
 
 def _score_figure(indicators: list[IndicatorRow], chart_id: str) -> str:
-    title = "Points per indicator: earned and missed"
+    title = _("Points per indicator: earned and missed")
     chart = pygal.HorizontalStackedBar(**_options(
         height=110 + 42 * len(indicators), style=_style((_GOOD, "#d8dde0")),
-        value_formatter=lambda v: f"{v:.1f}", x_title="Points of the 0-100 score", truncate_label=32,
+        value_formatter=lambda v: f"{v:.1f}", x_title=_("Points of the 0-100 score"), truncate_label=32,
     ))
     ordered = indicators[::-1]  # pygal draws the first label at the bottom
     chart.x_labels = [_words(i.name) for i in ordered]
-    chart.add("Points earned", [
-        {"value": i.points, "tooltip": f"{_words(i.name)} ({i.value_text}): {i.points:.1f} of {i.max_points:.1f}"}
+    earned = _("%(indicator)s (%(value)s): %(points)s of %(most)s")
+    short = _("%(indicator)s: %(points)s points short of its target")
+    chart.add(_("Points earned"), [
+        {"value": i.points, "tooltip": earned % {"indicator": _words(i.name), "value": _(i.value_text),
+                                                 "points": f"{i.points:.1f}", "most": f"{i.max_points:.1f}"}}
         for i in ordered])
-    chart.add("Points missed", [
-        {"value": max(i.max_points - i.points, 0.0), "tooltip": f"{_words(i.name)}: "
-         f"{max(i.max_points - i.points, 0.0):.1f} points short of its target"} for i in ordered])
+    chart.add(_("Points missed"), [
+        {"value": max(i.max_points - i.points, 0.0), "tooltip": short % {
+            "indicator": _words(i.name), "points": f"{max(i.max_points - i.points, 0.0):.1f}"}}
+        for i in ordered])
     weakest = sorted((i for i in indicators if i.max_points > 0), key=lambda i: i.points - i.max_points)[:2]
-    summary = "Most points missed: " + (", ".join(
-        f"{_words(i.name)} ({i.value_text}, {i.max_points - i.points:.1f} points)" for i in weakest) or "none") + "."
-    table = _table("Contribution of each indicator", (
-        "Indicator", "Group", "Value", "Normalized", "Weight", "Points", "Of at most"), [
-        (_words(i.name), _words(i.group), i.value_text, _pct(i.normalized), _pct(i.weight), f"{i.points:.1f}",
+    missed = [_("%(indicator)s (%(value)s, %(points)s points)") % {
+        "indicator": _words(i.name), "value": _(i.value_text), "points": f"{i.max_points - i.points:.1f}"}
+        for i in weakest]
+    summary = _("Most points missed: %(indicators)s.") % {"indicators": ", ".join(missed) or _("none")}
+    table = _table(_("Contribution of each indicator"), (
+        _("Indicator"), _("Group"), _("Value"), _("Normalized"), _("Weight"), _("Points"), _("Of at most")), [
+        (_words(i.name), _words(i.group), _(i.value_text), _pct(i.normalized), _pct(i.weight), f"{i.points:.1f}",
          f"{i.max_points:.1f}") for i in indicators], numeric=(3, 4, 5, 6))
     return _figure(chart_id, title, _svg(chart, chart_id, title), summary, table)
 
 
 def _change_figure(deltas: list[ScoreDelta], chart_id: str) -> str:
-    title = "Why the score moved: change in points per indicator"
+    title = _("Why the score moved: change in points per indicator")
     chart = pygal.HorizontalBar(**_options(
         height=110 + 38 * len(deltas), show_legend=False, print_values=True, truncate_label=32,
-        value_formatter=lambda v: f"{v:+.1f}", x_title="Points vs previous period",
+        value_formatter=lambda v: f"{v:+.1f}", x_title=_("Points vs previous period"),
     ))
     ordered = deltas[::-1]  # pygal draws the first label at the bottom
     chart.x_labels = [_words(d.indicator) for d in ordered]
-    chart.add("Change", [{"value": d.delta_points, "color": _GOOD if d.delta_points >= 0 else _BAD} for d in ordered])
+    chart.add(_("Change"), [{"value": d.delta_points, "color": _GOOD if d.delta_points >= 0 else _BAD}
+                            for d in ordered])
     moved = [d for d in deltas if abs(d.delta_points) >= 0.05]
-    summary = ("; ".join(f"{_words(d.indicator)} {d.delta_points:+.1f}" for d in moved[:3]) or "No change") + "."
-    table = _table(title, ("Indicator", "Change (points)"),
+    summary = ("; ".join(f"{_words(d.indicator)} {d.delta_points:+.1f}" for d in moved[:3]) or _("No change")) + "."
+    table = _table(title, (_("Indicator"), _("Change (points)")),
                    [(_words(d.indicator), f"{d.delta_points:+.1f}") for d in deltas], numeric=(1,))
     return _figure(chart_id, title, _svg(chart, chart_id, title), summary, table)
 
@@ -614,10 +594,15 @@ def _empty(text: str) -> str:
 def _series_summary(series: Series) -> str:
     values = [(label, v) for label, v in series.points if v is not None]
     if not values:
-        return f"{series.name}: no data"
+        return f"{_(series.name)}: " + _("no data")
     last_label, last = values[-1]
     peak_label, peak = max(values, key=lambda p: p[1])
-    return f"{series.name}: last {_num(last, 1)} ({last_label}), peak {_num(peak, 1)} ({peak_label})"
+    return f"{_(series.name)}: " + _("last %(last)s (%(last_at)s), peak %(peak)s (%(peak_at)s)") % {
+        "last": _num(last, 1), "last_at": last_label, "peak": _num(peak, 1), "peak_at": peak_label}
+
+
+def _verdicts(met: int, breached: int) -> str:
+    return _("%(met)s met, %(breached)s breached") % {"met": f"{met:,}", "breached": f"{breached:,}"}
 
 
 def _when(value: datetime | date | str) -> str:
@@ -730,7 +715,7 @@ def sample_dashboard_data() -> DashboardData:
         period_label="1-30 November 2026 (all teams)",
         generated_at=at,
         tiles=[
-            Tile("Complaints", "412", "+8 % vs October", "warn"),
+            Tile("Number of complaints", "412", "+8 % vs October", "warn"),
             Tile("Open backlog", "57", "oldest 19 days", "warn"),
             Tile("First response (median)", "3.1 h", "target 1 h", "warn"),
             Tile("Resolution (median)", "49 h", "target 48 h", "good"),

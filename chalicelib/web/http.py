@@ -100,7 +100,11 @@ def route(
                     return Response(body="", status_code=303, headers={
                         "Location": public_url(request, "/console/sign-in"), "Cache-Control": "no-store"})
                 if html and accepts_html(request.headers):
-                    return error_response(error, wants_html=True, submitted=_submitted(request, body))
+                    from .pages import page_language
+
+                    submitted = _submitted(request, body)
+                    return error_response(error, wants_html=True, submitted=submitted,
+                                          language=page_language(request, submitted))
                 return error_response(error)
             return result if isinstance(result, Response) else json_response(result)
 
@@ -197,7 +201,8 @@ _STATUS: list[tuple[type[Exception], int, str]] = [
 ]
 
 
-def error_response(error: Exception, wants_html: bool = False, submitted: dict[str, Any] | None = None) -> Response:
+def error_response(error: Exception, wants_html: bool = False, submitted: dict[str, Any] | None = None,
+                   language: str = "en") -> Response:
     for kind, status, code in _STATUS:
         if isinstance(error, kind):
             break
@@ -213,7 +218,7 @@ def error_response(error: Exception, wants_html: bool = False, submitted: dict[s
     if wants_html:
         from .pages import error_page
 
-        return html_response(error_page(status, payload, submitted), status, headers)
+        return html_response(error_page(status, payload, submitted, language), status, headers)
     return json_response(payload, status, headers)
 
 

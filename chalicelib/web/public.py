@@ -17,6 +17,7 @@ from ..observability import logger, metrics
 from ..wiring import services
 from . import pages
 from .http import FORM, JSON, RequestInvalid, accepts_html, html_response, json_response, public_url, route
+from .render import LANGUAGES, N_
 from .schemas import ComplaintSubmission, ErrorResponse, PublicEvent, PublicStatus, StatusQuery, SubmissionAccepted
 
 public_routes = Blueprint(__name__)
@@ -24,7 +25,9 @@ public_routes = Blueprint(__name__)
 
 @route(public_routes, "/", "GET", summary="The complaint form", tag="customers", responses={200: None}, html=True)
 def complaint_form(request: Any):
-    return html_response(pages.complaint_form())
+    chosen = (request.query_params or {}).get("lang")
+    values = {"language": chosen} if chosen in LANGUAGES else {}  # posted back: the complaint's language too
+    return html_response(pages.complaint_form(values, language=pages.page_language(request)))
 
 
 @route(
@@ -59,7 +62,8 @@ def submit_complaint(request: Any, body: ComplaintSubmission):
         reference=reference, status="received", status_url=_status_url(request, reference, token), access_token=token
     )
     if accepts_html(request.headers):
-        return html_response(pages.submission_page(accepted), 202)
+        language = pages.page_language(request, {"language": body.language})
+        return html_response(pages.submission_page(accepted, language), 202)
     return json_response(accepted, 202)
 
 
@@ -71,7 +75,7 @@ def submit_complaint(request: Any, body: ComplaintSubmission):
 def complaint_status(request: Any, reference: str, query: StatusQuery):
     status = customer_view(reference, query.token)
     if accepts_html(request.headers):
-        return html_response(pages.status_page(status))
+        return html_response(pages.status_page(status, pages.page_language(request), query.token))
     return json_response(status)
 
 
@@ -101,12 +105,13 @@ def customer_view(reference: str, token: str) -> PublicStatus:
 
 
 # What the customer reads for each public event. Staff text is shown only where it was written for the customer.
+# The status page shows them in the customer's language (they are in the catalogs).
 _PUBLIC_TEXT = {
-    "acknowledge": "An agent has picked up your complaint.",
-    "wait_on_customer": "We are waiting for your reply.",
-    "resolve": "Your complaint has been resolved.",
-    "close": "Your complaint has been closed.",
-    "reopen": "Your complaint has been reopened.",
+    "acknowledge": N_("An agent has picked up your complaint."),
+    "wait_on_customer": N_("We are waiting for your reply."),
+    "resolve": N_("Your complaint has been resolved."),
+    "close": N_("Your complaint has been closed."),
+    "reopen": N_("Your complaint has been reopened."),
 }
 
 

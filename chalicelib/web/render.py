@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
-import gettext
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    import gettext
 
 TEMPLATES = Path(__file__).with_name("templates")
 TRANSLATIONS = Path(__file__).with_name("translations")
@@ -15,8 +17,15 @@ LANGUAGES = ("en", "zh")
 HTML_LANG = {"en": "en", "zh": "zh-Hans"}
 
 
+def N_(text: str) -> str:
+    """Marks a text for the catalogs; the page translates it in the reader's language."""
+    return text
+
+
 @functools.lru_cache(maxsize=None)
 def translations(language: str) -> gettext.NullTranslations:
+    import gettext  # on first use, like Jinja: the customer pages' module imports this one at cold start
+
     return gettext.translation("messages", TRANSLATIONS, languages=[language], fallback=True)
 
 

@@ -15,6 +15,7 @@ from ..wiring import services
 from . import schemas as s
 from .auth import StaffUser
 from .http import route
+from .render import N_, negotiate
 
 report_routes = Blueprint(__name__)
 ERRORS = {400: s.ErrorResponse, 401: s.ErrorResponse, 403: s.ErrorResponse, 404: s.ErrorResponse}
@@ -229,8 +230,11 @@ def _check(action):
 def dashboard(request: Any, user: StaffUser, query: s.DashboardQuery):
     from .dashboard import render_dashboard
 
-    return Response(render_dashboard(dashboard_data(window(query))), status_code=200,
-                    headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"})
+    member = services.staff.store.get(user.id)  # like the console: the profile's language, else the browser's
+    language = negotiate(request.headers.get("accept-language"), member.languages if member else ())
+    return Response(render_dashboard(dashboard_data(window(query)), language), status_code=200,
+                    headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+                             "Content-Language": language})
 
 
 def dashboard_data(days):
@@ -241,18 +245,19 @@ def dashboard_data(days):
     reports = services.reports
     kpi = reports.kpis(days)
     current, change = reports.quality(days)
+    # The page shows the N_() texts in the reader's language.
     tiles = [d.Tile(label, d.metric_text(name, metric(kpi, name)[0])) for label, name in (
-        ("Complaints", "volume"), ("First response (median)", "first_response_median_hours"),
-        ("Resolution (median)", "resolution_median_hours"), ("SLA compliance", "sla_compliance"),
-        ("First-contact resolution", "fcr_rate"), ("Reopen rate", "reopen_rate"),
-        ("CSAT", "csat_average"), ("Satisfied", "csat_satisfied_share"))]
-    tiles.append(d.Tile("Backlog", str(kpi.backlog)))
+        (N_("Number of complaints"), "volume"), (N_("First response (median)"), "first_response_median_hours"),
+        (N_("Resolution (median)"), "resolution_median_hours"), (N_("SLA compliance"), "sla_compliance"),
+        (N_("First-contact resolution"), "fcr_rate"), (N_("Reopen rate"), "reopen_rate"),
+        (N_("CSAT"), "csat_average"), (N_("Satisfied customers"), "csat_satisfied_share"))]
+    tiles.append(d.Tile(N_("Backlog"), str(kpi.backlog)))
     labels = [(days.start + timedelta(days=n)).isoformat() for n in range(days.days)]
     series = [d.Series(c, list(zip(labels, reports.daily_series("category", c, days)))) for c in reports.categories]
     pareto_views = [
         d.ParetoView(title, [(i.name, i.count, i.share, i.cumulative) for i in result.items], result.vital_few, key=key)
-        for title, key, result in (("Complaints by category", "categories", reports.pareto_categories(days)),
-                                   ("Resolutions by root cause", "causes", reports.pareto_causes(days)))]
+        for title, key, result in ((N_("Complaints by category"), "categories", reports.pareto_categories(days)),
+                                   (N_("Resolutions by root cause"), "causes", reports.pareto_causes(days)))]
     score = d.ScoreView(
         current.score,
         [(group, points, round(sum(i.max_points for i in current.indicators if i.group == group), 1))
@@ -274,8 +279,9 @@ def dashboard_data(days):
                         action.due, summary))
     alerts = [(a["at"], a["type"], a["severity"], a["subject"]) for a in services.stats.recent_alerts(days.end)]
     return d.DashboardData(
-        title="Service quality", period_label=f"{days.start} to {days.end}", generated_at=services.clock.now(),
-        tiles=tiles, trend_charts=[d.TrendChart("Daily complaints by category", "complaints", series, key="volume")],
+        title=N_("Service quality"), period_label=f"{days.start} – {days.end}", generated_at=services.clock.now(),
+        tiles=tiles,
+        trend_charts=[d.TrendChart(N_("Daily complaints by category"), N_("Complaints per day"), series, key="volume")],
         pareto=pareto_views,
         sla=[(clock, c.met, c.breached, round(c.rate * 100, 1) if c.rate is not None else None)
              for clock, c in kpi.sla.items()],

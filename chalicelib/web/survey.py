@@ -17,6 +17,7 @@ from ..quality.survey import REASONS, SurveyAnswer, SurveyTokenError
 from ..wiring import services
 from . import survey_pages
 from .http import FORM, html_response, public_url, route
+from .pages import page_language
 from .schemas import ErrorResponse, UnsupportedMediaType
 
 survey_routes = Blueprint(__name__)
@@ -45,7 +46,7 @@ def survey_page(request: Any, token: str):
         claim = services.surveys.check(token, services.clock.now())
     except SurveyTokenError as problem:
         return _link_problem(request, problem)
-    return html_response(survey_pages.survey_form(claim.reference))
+    return html_response(survey_pages.survey_form(claim.reference, language=page_language(request)))
 
 
 @route(
@@ -65,17 +66,18 @@ def answer_survey(request: Any, token: str, body: SurveyForm):
         answer = SurveyAnswer.parse(values)
     except InvalidCommand as error:
         errors = {error.field or "score": str(error)}
-        return html_response(survey_pages.survey_form(claim.reference, values, errors), 400)
+        return html_response(survey_pages.survey_form(claim.reference, values, errors, page_language(request)), 400)
     try:
         result = services.surveys.answer(token, answer, now)
     except SurveyTokenError as problem:  # answered in another tab meanwhile
         return _link_problem(request, problem)
     logger.set_correlation_id(result.reference)
     logger.info("survey answered", extra={"score": result.score, "reopen": result.reopen, "alerted": result.alerted})
-    return html_response(survey_pages.thanks_page(result, public_url(request, "/")))
+    return html_response(survey_pages.thanks_page(result, public_url(request, "/"), page_language(request)))
 
 
 def _link_problem(request: Any, problem: SurveyTokenError):
     status = _LINK_STATUS.get(problem.reason, 404)
     logger.info("survey link refused", extra={"reason": problem.reason, "status": status})
-    return html_response(survey_pages.link_problem_page(problem.reason, public_url(request, "/")), status)
+    page = survey_pages.link_problem_page(problem.reason, public_url(request, "/"), page_language(request))
+    return html_response(page, status)

@@ -1,5 +1,6 @@
 """Every page in Debian's Chromium through Playwright, as a person uses it: the form filled in and submitted (with
-and without mistakes), the status page, the survey and the dashboard, each scanned by axe-core.
+and without mistakes), the status page, the survey and the dashboard, each scanned by axe-core; the form and the
+status page also in Chinese.
 
 The browser talks to the app through Playwright's request routing: each request the page makes is answered by
 Chalice's test client on moto, so forms really post and links really navigate, with no server to start.
@@ -25,8 +26,8 @@ def site(tmp_path_factory):
         yield harness
 
 
-def submit_form(page, **fields: str) -> None:
-    page.goto(f"{ORIGIN}/")
+def submit_form(page, path: str = "/", **fields: str) -> None:
+    page.goto(f"{ORIGIN}{path}")
     for name, value in fields.items():
         page.fill(f"[name={name}]", value)
     if fields:
@@ -41,8 +42,8 @@ def test_the_form_and_its_errors_in_the_browser(site):
     scan(site, "form")
 
     submit_form(page, name="Ada", email="not-an-address", subject="Parcel", description="It never came.")
-    body = page.inner_text("body")
-    assert "email" in body.lower()  # the mistake is named on the first submit
+    assert "e-mail address" in page.inner_text(".summary")  # the mistake is named on the first submit
+    assert page.locator(".summary a[href='#email']").count() == 1
     scan(site, "form-errors")
 
 
@@ -61,6 +62,31 @@ def test_a_complaint_from_the_form_to_its_status_page_and_survey(site):
     assert reference in page.inner_text("body")
     assert "token=" not in page.evaluate("document.referrer")  # the previous page's URL leaks nothing
     scan(site, "status")
+
+
+def test_the_form_and_the_status_page_in_chinese(site):
+    page, client, aws = site["page"], site["client"], site["aws"]
+    page.goto(f"{ORIGIN}/?lang=zh")
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert page.inner_text("h1") == "我要投诉"
+    scan(site, "form-zh")
+
+    submit_form(page, "/?lang=zh", name="李伟", email="not-an-address", subject="包裹没有送到",
+                description="订单 4411 显示已签收，但我没有收到。")
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"  # the chosen language outlives the mistake
+    assert "请按正确格式填写电子邮件地址" in page.inner_text(".summary")
+    scan(site, "form-zh-errors")
+
+    page.fill("[name=email]", "li.wei@example.com")
+    page.check("[name=consent]")
+    page.click("button[type=submit]")
+    reference = re.search(r"CMP-\d{8}-[A-Z0-9]+", page.inner_text("main")).group(0)
+    assert "谢谢" in page.inner_text("h1")
+    drain_intake(client, aws["queue_url"])
+    page.locator(f"a[href*='/complaints/{reference}']").first.click()
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert "状态：" in page.inner_text("main") and reference in page.inner_text("h1")
+    scan(site, "status-zh")
 
 
 def test_the_survey_page_and_answer(site):

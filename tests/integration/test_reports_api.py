@@ -112,13 +112,18 @@ def test_the_dashboard_renders_for_managers_only(client, aws):
     assert page.headers["X-Content-Type-Options"] == "nosniff" and page.headers["Referrer-Policy"] == "no-referrer"
     token = MANAGER["Authorization"].split()[1]
     assert client.http.get(f"/dashboard?access_token={token}").status_code == 401  # never a token in a URL
+    chinese = client.http.get("/dashboard", headers={**MANAGER, "Accept-Language": "zh-CN,zh;q=0.9"})
+    assert chinese.headers["Content-Language"] == "zh"  # no profile: the browser's language
+    assert '<html lang="zh-Hans">' in chinese.body.decode() and '<h2 id="kpis-h">关键指标</h2>' in chinese.body.decode()
     from chalicelib.domain.staff import StaffMember
 
     services.staff.add(StaffMember("mgr-1", "Mei", "mei@example.com", role="manager"))
     services.staff.add(StaffMember("agent-1", "Alex", "alex@example.com"))
     manager_session, _ = services.sessions.start("mgr-1", "manager", None)  # a manager signed in to the console
     agent_session, _ = services.sessions.start("agent-1", "manager", None)  # demoted to agent since: refused
-    assert client.http.get("/dashboard", headers={"Cookie": f"console_session={manager_session}"}).status_code == 200
+    english = client.http.get("/dashboard", headers={"Cookie": f"console_session={manager_session}",
+                                                     "Accept-Language": "zh"})
+    assert english.status_code == 200 and english.headers["Content-Language"] == "en"  # the profile's language first
     assert client.http.get("/dashboard", headers={"Cookie": f"console_session={agent_session}"}).status_code == 403
     assert client.http.get("/dashboard", headers={"Cookie": "console_session=forged"}).status_code == 401
     to_sign_in = client.http.get("/dashboard", headers={"Accept": "text/html"})

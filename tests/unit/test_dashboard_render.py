@@ -201,3 +201,15 @@ def test_render_time(sample):
     print(f"\ndashboard render (sample, {expected_charts(sample)} charts): best {min(timings) * 1000:.1f} ms, "
           f"median {statistics.median(timings) * 1000:.1f} ms")
     assert min(timings) < 0.2
+
+
+def test_in_chinese_with_the_same_charts_and_every_text_escaped(sample):
+    html = render_dashboard(dataclasses.replace(sample, title=HOSTILE, tiles=[Tile(HOSTILE, "1")]), "zh")
+    assert html.startswith('<!doctype html><html lang="zh-Hans">')
+    assert '<h2 id="kpis-h">关键指标</h2>' in html and '<a href="#pareto">帕累托分析</a>' in html
+    assert html.count("<summary>数据表") == html.count("<svg") == expected_charts(sample)
+    assert '<title id="chart-sla-compliance-svg-title">各计时的 SLA 达成率</title>' in html  # inside the SVG
+    assert "<script" not in html.lower() and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    empty = DashboardData("D", "P", "now")
+    assert "本期没有告警。" in render_dashboard(empty, "zh")
+    assert "No alerts in this period." in render_dashboard(empty)  # the language does not stick

@@ -161,3 +161,21 @@ def test_a_browser_form_with_errors_comes_back_with_the_values_and_messages(clie
     assert response.status_code == 400
     assert 'role="alert"' in page and 'id="email-error"' in page and 'aria-invalid="true"' in page
     assert 'value="Kaputt &lt;b&gt;"' in page and "My order 4411" in page  # kept, and escaped
+
+
+def test_the_form_offers_the_categories_in_force_and_refuses_the_others(client, aws):
+    from chalicelib.wiring import services
+
+    live = services.live_config
+    current = live.version()
+    text = current.text + ('\n[categories.fraud]\nlabel = "Fraud"\nlabel_zh = "欺诈"\n'
+                           '\n[categories.internal]\nlabel = "Internal"\non_form = false\n')
+    live.save(text, "admin", current.version, "two new categories")
+    form = client.http.get("/", headers={"Accept-Language": "zh-CN"}).body.decode()
+    assert '<option value="fraud"' in form and "欺诈" in form and 'value="internal"' not in form
+    accepted = submit(client, {**GOOD, "category": "fraud", "description": "Someone used my card for order 88."})
+    drain_intake(client, aws["queue_url"])
+    stored = json.loads(client.http.get(f"/staff/complaints/{accepted['reference']}", headers=staff_headers()).body)
+    assert stored["complaint"]["category"] == "fraud"  # no confident model here: the customer's choice stands
+    refused = post_json(client, "/complaints", {**GOOD, "category": "internal"})
+    assert refused.status_code == 400 and "category" in json.loads(refused.body)["fields"]

@@ -117,6 +117,10 @@ class InMemoryComplaintRepository:
         found = [c for c in self.complaints.values() if c.category == category and start <= c.created_at <= end]
         return copy.deepcopy(sorted(found, key=lambda c: c.created_at))
 
+    def latest_in_category(self, category: str, limit: int) -> list[Complaint]:
+        found = [c for c in self.complaints.values() if c.category == category]
+        return copy.deepcopy(sorted(found, key=lambda c: c.created_at, reverse=True)[:limit])
+
 
 @dataclass(frozen=True)
 class Sent:

@@ -116,6 +116,10 @@ class DynamoComplaintRepository:
         condition = ComplaintModel.created_at.between(start, end)
         return [_from_item(i) for i in ComplaintModel.by_category.query(category, condition)]
 
+    def latest_in_category(self, category: str, limit: int) -> list[Complaint]:
+        return [_from_item(i) for i in ComplaintModel.by_category.query(category, scan_index_forward=False,
+                                                                         limit=limit)]
+
     def search(self, query: ComplaintQuery) -> Page:
         cursor = _decode_cursor(query.cursor)
         items: list[Complaint] = []

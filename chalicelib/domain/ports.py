@@ -108,6 +108,10 @@ class ComplaintRepository(Protocol):
 
     def for_category(self, category: str, start: datetime, end: datetime) -> list[Complaint]: ...
 
+    def latest_in_category(self, category: str, limit: int) -> list[Complaint]:
+        """The category's newest complaints, at most `limit` read (similar cases on the complaint page)."""
+        ...
+
 
 class IntakeQueue(Protocol):
     def send(self, message: IntakeMessage) -> None: ...

@@ -1,0 +1,114 @@
+"""The complaint page in Debian's Chromium, as an agent works a complaint: the conversation, the customer, why it is
+here, its SLA clocks; take it, insert a canned response, reply, a conflict that keeps the draft, an internal note,
+a correction, then resolve with a root cause; the Chinese page; axe on each state of the page."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from chalicelib.domain.lifecycle import Actor, Command
+from chalicelib.domain.model import Sender
+from chalicelib.wiring import services
+from tests.e2e.browser import console_site, scan, sign_in_as
+from tests.fakes import make_message
+
+pytest.importorskip("playwright")
+pytestmark = pytest.mark.xdist_group("console-complaint")
+SECRET = "complaint-page-secret"
+PASSWORD = "Complaint-Pass-2026!"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    with console_site(tmp_path_factory.mktemp("complaint"), SECRET, PASSWORD, ("agent", "manager")) as harness:
+        yield harness
+
+
+def as_user(site, name: str):
+    return sign_in_as(site, name, PASSWORD)
+
+
+def new_complaint(text: str, **fields) -> str:
+    sender = Sender(name="Grace Hopper", email="grace@example.com")
+    return services.pipeline.process(make_message(text, sender=sender, requested_category="general",
+                                                  **fields)).reference
+
+
+def test_an_agent_works_a_complaint_from_take_to_resolution(site):
+    reference = new_complaint("Your store manager shouted at me when I asked about the warranty. I want an apology.")
+    complaint = services.repository.get(reference)
+    assert complaint.team == "customer-care"
+    if complaint.assignee:  # routing may have chosen a configured agent: release it to the team
+        services.complaint_service.perform(reference, Command("assign", assignee="agent", team="customer-care"),
+                                           Actor("manager", "manager"))
+    page = as_user(site, "agent")
+    page.goto(f"{site['origin']}/console/complaints/{reference}")
+    assert page.locator("h1").inner_text().startswith(reference)
+    assert "shouted at me" in page.locator(".entry.customer").first.inner_text()
+    assert "Your reply goes by e-mail to grace@example.com" in page.locator("main").inner_text()
+    assert page.locator("#sla-title").is_visible() and "first_response" in page.locator(".clocks").inner_text()
+    scan(site, "complaint")
+
+    page.select_option("#canned", index=0)
+    page.click("button:has-text('Insert')")
+    draft = page.locator("#message").input_value()
+    assert "Grace Hopper" in draft and reference in draft and "{" not in draft  # placeholders filled
+    page.fill("#message", draft + "\nWe are sorry.")
+
+    services.complaint_service.perform(reference, Command("note", message="Called the store."),
+                                       Actor("manager", "manager"))  # someone else writes meanwhile
+    page.click("button[value=respond]")
+    assert "changed while you were working on it" in page.locator("[role=alert]").inner_text()
+    assert "Called the store." in page.locator("[role=alert]").inner_text()
+    assert page.locator("#message").input_value().endswith("We are sorry.")  # the draft is kept
+    scan(site, "complaint-conflict")
+    page.click("button[value=respond]")  # sent, now on the version shown
+    assert "Done" in page.locator("[role=status]").inner_text()
+    replies = page.locator(".entry.reply")
+    assert replies.count() == 1 and "We are sorry." in replies.first.inner_text()
+
+    page.fill("#note", "Store manager informed; follow up on Friday.")
+    page.click("button[value=note]")
+    assert "Store manager informed" in page.locator(".entry.note").last.inner_text()
+
+    page.select_option("#category", "service_attitude")
+    page.click("button[value=change_category]")
+    assert services.repository.get(reference).category == "service_attitude"
+
+    page.click("button[value=resolve]")  # nothing chosen: refused at the fields, nothing lost
+    assert page.locator("#resolution_code-error").is_visible() or page.locator(".summary").is_visible()
+    page.fill("#message", "The store manager apologises; you will receive a voucher.")
+    page.select_option("#resolution_code", "compensated")
+    page.select_option("#root_cause", "people")
+    page.select_option("#sub_cause", "attitude")
+    page.fill("#five_whys", "The manager was stressed\nThe store was understaffed")
+    page.click("button[value=resolve]")
+    resolved = services.repository.get(reference)
+    assert (resolved.status.value, resolved.resolution_code, resolved.root_cause) == ("resolved", "compensated",
+                                                                                      "people")
+    scan(site, "complaint-resolved")
+
+
+def test_an_unreachable_customer_is_shown_before_typing_and_the_page_in_chinese(site):
+    sender = Sender(name="匿名", email=None, phone=None)
+    reference = services.pipeline.process(make_message("快递三天没到，客服电话也打不通，我很生气。", sender=sender,
+                                                       requested_category="general", language="zh")).reference
+    agent = services.staff.store.get("agent")
+    services.staff.update(dataclasses.replace(agent, languages=("zh",)), agent.version)
+    try:
+        page = as_user(site, "agent")
+        page.goto(f"{site['origin']}/console/complaints/{reference}")
+        assert page.locator("html").get_attribute("lang") == "zh-Hans"
+        assert page.locator("#conversation-title").inner_text() == "对话"
+        assert page.locator("p.warn").first.is_visible()  # unreachable: said before typing
+        scan(site, "complaint-zh")
+    finally:
+        agent = services.staff.store.get("agent")
+        services.staff.update(dataclasses.replace(agent, languages=("en",)), agent.version)
+
+
+def test_an_unknown_complaint_is_a_404_page(site):
+    page = as_user(site, "agent")
+    response = page.goto(f"{site['origin']}/console/complaints/CMP-20260101-XXXXX")
+    assert response.status == 404

@@ -172,7 +172,7 @@ class SurveyService:
             type="csat_low_score", severity="warning", team=complaint.team, category=complaint.category, level="L1",
             subject=f"{reference}: the customer rated us {answer.score}/5" + (f" ({answer.reason})" if answer.reason else ""),
             body={"reference": reference, "score": answer.score, "reason": answer.reason, "comment": answer.comment,
-                  "link": f"{self.base_url}/staff/complaints/{reference}"},
+                  "link": f"{self.base_url}/console/complaints/{reference}"},
             dedup_key=f"csat_low_score#{reference}#{claim.token_id}",
         ))
         return True

@@ -214,7 +214,7 @@ def _basics(complaint: Complaint, team: str, base_url: str) -> dict[str, Any]:
         "assignee": complaint.assignee,
         "status": complaint.status.value,
         "subject": complaint.subject,
-        "link": f"{base_url.rstrip('/')}/staff/complaints/{complaint.reference}",
+        "link": f"{base_url.rstrip('/')}/console/complaints/{complaint.reference}",  # the console page
     }
 
 

@@ -48,7 +48,7 @@ def test_l1_warning_goes_to_the_team_lead():
     assert alert.key == alert_key(REF, "first_response", 1, 1) == f"{REF}#first_response#1#L1"
     assert alert.subject == f"[P3] SLA warning: {REF} first response due Mon 23 Nov 2026 14:00 GMT"
     body = json.loads(json.dumps(alert.body))
-    assert body["link"] == f"https://complaints.example.com/staff/complaints/{REF}"
+    assert body["link"] == f"https://complaints.example.com/console/complaints/{REF}"
     assert (body["reference"], body["clock"], body["due_at"]) == (REF, "first_response", "2026-11-23T14:00:00+00:00")
 
 

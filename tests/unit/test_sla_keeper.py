@@ -107,7 +107,7 @@ def test_an_untouched_p1_warns_then_breaches_each_once_with_the_right_attributes
     port = warning.to_port()
     assert port.attributes == {"type": "sla_warning", "severity": "critical", "team": "logistics",
                                "category": "delivery", "level": "L1"}
-    assert port.body["reference"] == reference and port.body["link"].endswith(f"/staff/complaints/{reference}")
+    assert port.body["reference"] == reference and port.body["link"].endswith(f"/console/complaints/{reference}")
     assert world.check_at(reference, warning_at + MINUTE) == []  # a repeated timer or sweep sends nothing again
 
     (breach,) = world.check_at(reference, complaint.first_response_due_at)

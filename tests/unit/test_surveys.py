@@ -169,7 +169,7 @@ def test_a_low_score_alerts_the_team_lead_once(world):
         "csat_low_score", "warning", "L1", "logistics", "delivery")
     assert alert.dedup_key == f"csat_low_score#{REF}#{token_id}"
     assert alert.body == {"reference": REF, "score": 2, "reason": "slow", "comment": "Two weeks!",
-                          "link": f"{BASE}/staff/complaints/{REF}"}
+                          "link": f"{BASE}/console/complaints/{REF}"}
     with pytest.raises(SurveyAlreadyAnswered):
         surveys.answer(token, SurveyAnswer(score=1, reason="slow"), clock.now())
     assert len(alerts.published) == 1

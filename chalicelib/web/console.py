@@ -23,6 +23,9 @@ console_routes = Blueprint(__name__)
 
 TRANSLATED_WORDS = (N_("agent"), N_("manager"), N_("admin"), N_("imported"), N_("saved"), N_("rolled_back"))
 FORM = "application/x-www-form-urlencoded"
+# The pages' policy (chalicelib.web.http.PAGE_HEADERS) plus the console's own script and its polling.
+CONSOLE_CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; "
+               "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 HOME = "/console"
 
 
@@ -83,10 +86,19 @@ def show(template: str, viewer: Viewer | None, status: int = 200, cookie: str | 
     body = render(f"console/{template}", language, viewer=viewer, url=_url, now=datetime.now(timezone.utc),
                   timezone=viewer.member.timezone if viewer else "UTC", here=_request().context.get("path", HOME),
                   **context)
-    headers = {"Cache-Control": "no-store", "Content-Language": language}
+    headers = {"Cache-Control": "no-store", "Content-Language": language, "Content-Security-Policy": CONSOLE_CSP}
     if cookie:
         headers["Set-Cookie"] = cookie
     return html_response(body, status, headers)
+
+
+def script() -> Response:
+    """The console's one script (conveniences only: polling for changes, keys)."""
+    from pathlib import Path
+
+    text = (Path(__file__).with_name("static") / "console.js").read_text(encoding="utf-8")
+    return Response(body=text, status_code=200, headers={
+        "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=300"})
 
 
 def _viewer() -> Viewer | None:
@@ -443,6 +455,7 @@ def _team_problems(member: Any) -> dict[str, str]:
 
 # -- the routes -------------------------------------------------------------------------------------------------------------
 add_route("/console", "GET", home)
+console_routes.route("/console/console.js", methods=["GET"])(script)
 add_route("/console/sign-in", "GET", sign_in_page)
 add_route("/console/sign-in", "POST", sign_in)
 add_route("/console/new-password", "POST", new_password)

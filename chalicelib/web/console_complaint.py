@@ -40,6 +40,16 @@ def complaint_page(viewer: Viewer, reference: str) -> Response:
     return _show(viewer, _load(reference), {}, {}, done=query().get("done"))
 
 
+@page("agent")
+def complaint_version(viewer: Viewer, reference: str) -> Response:
+    """What the page polls: one read of the complaint."""
+    complaint = services.repository.find(reference)
+    if complaint is None:
+        raise NotFound(f"no complaint {reference}")
+    return Response(body={"version": complaint.version, "status": complaint.status.value}, status_code=200,
+                    headers={"Cache-Control": "no-store"})
+
+
 @page("agent", "POST")
 def act(viewer: Viewer, form: dict[str, str], reference: str) -> Response:
     loaded = _load(reference)
@@ -190,3 +200,4 @@ def canned_for(complaint: Any, viewer: Viewer, config: Any) -> list[tuple[str, s
 
 add_route("/console/complaints/{reference}", "GET", complaint_page)
 add_route("/console/complaints/{reference}", "POST", act)
+add_route("/console/complaints/{reference}/version", "GET", complaint_version)

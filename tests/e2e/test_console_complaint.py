@@ -112,3 +112,27 @@ def test_an_unknown_complaint_is_a_404_page(site):
     page = as_user(site, "agent")
     response = page.goto(f"{site['origin']}/console/complaints/CMP-20260101-XXXXX")
     assert response.status == 404
+
+
+def test_a_customer_reply_on_an_open_page_is_announced_and_keys_work(site):
+    from chalicelib.domain.model import Channel
+
+    reference = new_complaint("The refund for order 5521 never arrived.")
+    page = as_user(site, "agent")
+    page.add_init_script("window.consolePollMs = 300")
+    page.goto(f"{site['origin']}/console/complaints/{reference}")
+    page.keyboard.press("?")
+    assert page.locator("#keys").is_visible()
+    page.keyboard.press("?")
+    page.keyboard.press("r")
+    assert page.evaluate("document.activeElement.id") == "message"
+    page.keyboard.type("Draft: checking with billing")
+
+    services.pipeline.process(make_message("Here is my bank statement as proof.", channel=Channel.EMAIL,
+                                           sender=Sender(name="Grace Hopper", email="grace@example.com"),
+                                           thread_reference=reference))
+    page.wait_for_selector("#live:not([hidden])", timeout=10_000)
+    assert "changed since you opened it" in page.locator("#live").inner_text()
+    assert page.locator("#message").input_value() == "Draft: checking with billing"  # the draft stays
+    page.click("main a:has-text('Refresh')")
+    assert "bank statement" in page.locator(".entry.customer").last.inner_text()

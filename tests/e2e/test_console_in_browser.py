@@ -14,6 +14,7 @@ from infra.staff_seed import first_password, seed_staff
 from tests.e2e.browser import scan, served_site
 
 pytest.importorskip("playwright")
+pytestmark = pytest.mark.xdist_group("console-browser")  # one site, in order: the first test sets the passwords
 SECRET = "browser-test-secret"
 NEW_PASSWORD = "Console-Pass-2026!"
 ORIGIN = ""  # the served app's origin, set by the fixture

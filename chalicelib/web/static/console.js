@@ -1,0 +1,72 @@
+// Conveniences for the staff console. Every page works without them (a refresh link, plain forms).
+// 1. Staying current: a page with data-poll asks that URL for the complaint's version every 20 s. A new version
+//    reloads the page when nothing has been typed; otherwise it is announced and the draft stays.
+// 2. Keys: an element with data-key="x" is focused (or clicked, for a button) when x is pressed outside a field;
+//    j and k move between rows marked data-row, o opens the marked row, ? shows the list of keys.
+(function () {
+  "use strict";
+  var body = document.body;
+  var poll = body.getAttribute("data-poll");
+  var seen = body.getAttribute("data-version");
+
+  function typed() {
+    return Array.prototype.some.call(document.querySelectorAll("textarea, input"), function (field) {
+      return (field.type === "text" || field.type === "search" || field.tagName === "TEXTAREA") &&
+        field.value !== field.defaultValue;
+    });
+  }
+
+  function announce() {
+    var live = document.getElementById("live");
+    if (live) {
+      live.hidden = false;
+      live.textContent = live.getAttribute("data-text");
+    }
+  }
+
+  if (poll && seen) {
+    window.setInterval(function () {
+      fetch(poll, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (answer) { return answer.ok ? answer.json() : null; })
+        .then(function (data) {
+          if (!data || String(data.version) === seen) { return; }
+          seen = String(data.version);
+          if (typed()) { announce(); } else { window.location.reload(); }
+        })
+        .catch(function () { /* offline for a moment: try again at the next tick */ });
+    }, window.consolePollMs || 20000);  // a test may poll faster
+  }
+
+  var rows = Array.prototype.slice.call(document.querySelectorAll("[data-row]"));
+  var current = -1;
+  function mark(index) {
+    if (!rows.length) { return; }
+    current = Math.max(0, Math.min(rows.length - 1, index));
+    rows.forEach(function (row, i) { row.classList.toggle("current", i === current); });
+    rows[current].scrollIntoView({ block: "nearest" });
+    var link = rows[current].querySelector("a");
+    if (link) { link.focus(); }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    var target = event.target;
+    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) { return; }
+    var key = event.key;
+    if (key === "j" || key === "k") { mark(current + (key === "j" ? 1 : -1)); event.preventDefault(); return; }
+    if (key === "o" && current >= 0) {
+      var open = rows[current].querySelector("a");
+      if (open) { open.click(); }
+      return;
+    }
+    if (key === "?") {
+      var help = document.getElementById("keys");
+      if (help) { help.hidden = !help.hidden; }
+      return;
+    }
+    var element = document.querySelector('[data-key="' + key.replace(/["\\]/g, "") + '"]');
+    if (!element) { return; }
+    event.preventDefault();
+    if (element.tagName === "BUTTON") { element.click(); } else { element.focus(); }
+  });
+}());

@@ -50,6 +50,49 @@ def complaint_version(viewer: Viewer, reference: str) -> Response:
                     headers={"Cache-Control": "no-store"})
 
 
+IMAGE_PREVIEW_BYTES = 2 * 1024 * 1024
+LINK_SECONDS = 300
+
+
+@page("agent")
+def attachment(viewer: Viewer, reference: str, seq: str, index: str) -> Response:
+    """An attachment of one message of the complaint: a short-lived download link (303), or with ?view=1 an image's
+    bytes for the page's preview (the page's policy allows images from this origin only)."""
+    from ..adapters.mail_gateway import S3MailStore
+    from ..config import settings
+
+    found = _attachment(reference, seq, index)
+    if found is None or not found.get("location"):
+        raise NotFound("no such attachment, or it was too large to keep")
+    store = S3MailStore(settings().mail_bucket)
+    if query().get("view") and _previewable(found):
+        data = store.read(found["location"])
+        if data is None:
+            raise NotFound("the attachment is no longer stored")
+        return Response(body=data, status_code=200, headers={
+            "Content-Type": found["content_type"], "Cache-Control": "private, max-age=300",
+            "Content-Disposition": "inline"})
+    link = store.link(found["location"], found.get("filename") or "attachment", LINK_SECONDS)
+    return Response(body="", status_code=303, headers={"Location": link, "Cache-Control": "no-store"})
+
+
+def _attachment(reference: str, seq: str, index: str) -> dict[str, Any] | None:
+    from .complaint_view import conversation
+
+    complaint = services.repository.find(reference)
+    if complaint is None or not seq.isdigit() or not index.isdigit():
+        return None
+    for entry in conversation(complaint, services.repository.history(reference)):
+        if entry.event.seq == int(seq) and int(index) < len(entry.attachments):
+            return dict(entry.attachments[int(index)])
+    return None
+
+
+def _previewable(found: dict[str, Any]) -> bool:
+    return found.get("content_type") in ("image/jpeg", "image/png", "image/gif", "image/webp") and \
+        0 < int(found.get("size") or 0) <= IMAGE_PREVIEW_BYTES
+
+
 @page("agent", "POST")
 def act(viewer: Viewer, form: dict[str, str], reference: str) -> Response:
     loaded = _load(reference)
@@ -185,7 +228,7 @@ def _show(viewer: Viewer, loaded: dict[str, Any], values: dict[str, str], errors
                 categories=[(n, cat.label_in(language)) for n, cat in config.categories.items()],
                 fishbone=config.taxonomy().fishbone, resolution_codes=RESOLUTION_CODES, members=team_members,
                 teams=sorted(config.teams), segments=sms_segments(values.get("message", "")),
-                time_left=time_left, can_message=bool(set(allowed_actions(complaint.status)) & set(MESSAGE_ACTIONS)))
+                time_left=time_left, previewable=_previewable, can_message=bool(set(allowed_actions(complaint.status)) & set(MESSAGE_ACTIONS)))
 
 
 def canned_for(complaint: Any, viewer: Viewer, config: Any) -> list[tuple[str, str, str]]:
@@ -201,3 +244,4 @@ def canned_for(complaint: Any, viewer: Viewer, config: Any) -> list[tuple[str, s
 add_route("/console/complaints/{reference}", "GET", complaint_page)
 add_route("/console/complaints/{reference}", "POST", act)
 add_route("/console/complaints/{reference}/version", "GET", complaint_version)
+add_route("/console/complaints/{reference}/attachments/{seq}/{index}", "GET", attachment)

@@ -4,6 +4,7 @@ a correction, then resolve with a root cause; the Chinese page; axe on each stat
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 
@@ -136,3 +137,37 @@ def test_a_customer_reply_on_an_open_page_is_announced_and_keys_work(site):
     assert page.locator("#message").input_value() == "Draft: checking with billing"  # the draft stays
     page.click("main a:has-text('Refresh')")
     assert "bank statement" in page.locator(".entry.customer").last.inner_text()
+
+
+def test_attachments_download_by_short_lived_link_and_images_are_previewed(site):
+    import base64
+
+    import boto3
+    import requests
+
+    from chalicelib.domain.model import Attachment, Channel
+
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+    s3 = boto3.client("s3")
+    s3.put_object(Bucket=os.environ["MAIL_BUCKET"], Key="attachments/m1/broken-lamp.png", Body=png)
+    stored = Attachment("broken-lamp.png", "image/png", len(png), f"s3://{os.environ['MAIL_BUCKET']}/"
+                                                                     "attachments/m1/broken-lamp.png")
+    too_big = Attachment("video.mp4", "video/mp4", 40_000_000, None)
+    reference = new_complaint("The lamp arrived broken.")
+    message = make_message("Photo attached.", channel=Channel.EMAIL, thread_reference=reference,
+                           sender=Sender(name="Grace Hopper", email="grace@example.com"))
+    services.pipeline.process(dataclasses.replace(message, attachments=(stored, too_big)))
+
+    page = as_user(site, "agent")
+    page.goto(f"{site['origin']}/console/complaints/{reference}")
+    entry = page.locator(".entry.customer").last
+    assert "too large to keep" in entry.inner_text()
+    assert entry.locator("img.preview").evaluate("img => img.complete && img.naturalWidth") == 1  # previewed
+    link = entry.locator("a:has-text('broken-lamp.png')").get_attribute("href")
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    answer = requests.get(link, cookies=cookies, allow_redirects=False, timeout=10)
+    assert answer.status_code == 303
+    assert "X-Amz-Expires=300" in answer.headers["Location"] and "broken-lamp.png" in answer.headers["Location"]
+    assert requests.get(link, allow_redirects=False, timeout=10).status_code == 303  # signed out: to the sign-in
+    assert "/console/sign-in" in requests.get(link, allow_redirects=False, timeout=10).headers["Location"]
+    scan(site, "complaint-attachments")

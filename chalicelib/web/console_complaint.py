@@ -76,6 +76,21 @@ def attachment(viewer: Viewer, reference: str, seq: str, index: str) -> Response
     return Response(body="", status_code=303, headers={"Location": link, "Cache-Control": "no-store"})
 
 
+@page("agent")
+def original(viewer: Viewer, reference: str, seq: str) -> Response:
+    """A customer's e-mail as it came, quoted tail and all, read from the stored raw mail."""
+    from ..adapters.mail_gateway import S3MailStore
+    from ..config import settings
+    from ..mail.parse import parse_email
+
+    event = next((e for e in services.repository.history(reference) if str(e.seq) == seq), None)
+    key = ((event.data or {}).get("details") or {}).get("object_key") if event else None
+    raw = S3MailStore(settings().mail_bucket).raw(settings().mail_bucket, key) if key else None
+    if raw is None:
+        raise NotFound("the original of this message is not stored")
+    return show("original.html", viewer, reference=reference, mail=parse_email(raw))
+
+
 def _attachment(reference: str, seq: str, index: str) -> dict[str, Any] | None:
     from .complaint_view import conversation
 
@@ -245,3 +260,4 @@ add_route("/console/complaints/{reference}", "GET", complaint_page)
 add_route("/console/complaints/{reference}", "POST", act)
 add_route("/console/complaints/{reference}/version", "GET", complaint_version)
 add_route("/console/complaints/{reference}/attachments/{seq}/{index}", "GET", attachment)
+add_route("/console/complaints/{reference}/original/{seq}", "GET", original)

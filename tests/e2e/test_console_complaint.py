@@ -171,3 +171,27 @@ def test_attachments_download_by_short_lived_link_and_images_are_previewed(site)
     assert requests.get(link, allow_redirects=False, timeout=10).status_code == 303  # signed out: to the sign-in
     assert "/console/sign-in" in requests.get(link, allow_redirects=False, timeout=10).headers["Location"]
     scan(site, "complaint-attachments")
+
+
+def test_an_email_is_shown_without_its_quoted_tail_and_the_original_is_one_click_away(site):
+    import boto3
+
+    from chalicelib.domain.model import Channel
+
+    raw = ("From: Grace Hopper <grace@example.com>\r\nTo: complaints@example.com\r\nSubject: Re: lamp\r\n"
+           "Date: Sat, 05 Dec 2026 09:00:00 +0000\r\nMessage-ID: <m2@example.com>\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\nStill broken.\r\n\r\n"
+           "On Fri, 4 Dec 2026, Customer Care wrote:\r\n> We are looking into it.\r\n").encode()
+    boto3.client("s3").put_object(Bucket=os.environ["MAIL_BUCKET"], Key="inbound/m2", Body=raw)
+    reference = new_complaint("The lamp flickers.")
+    message = make_message("Still broken.", channel=Channel.EMAIL, thread_reference=reference,
+                           sender=Sender(name="Grace Hopper", email="grace@example.com"))
+    services.pipeline.process(dataclasses.replace(message, details={"object_key": "inbound/m2"}))
+
+    page = as_user(site, "agent")
+    page.goto(f"{site['origin']}/console/complaints/{reference}")
+    entry = page.locator(".entry.customer").last
+    assert "We are looking into it" not in entry.inner_text()
+    entry.locator("a:has-text('Show the original e-mail')").click()
+    assert "> We are looking into it." in page.locator(".original").inner_text()
+    scan(site, "complaint-original")

@@ -97,6 +97,19 @@ class ChannelNotifier:
         return Delivery(message.channel, message.recipient, result["message_id"],
                         thread_ids=tuple(result.get("thread_ids") or ()))
 
+    def send_to_staff(self, email: str, reference: str, version: int, subject: str, text: str) -> Delivery:
+        """An e-mail to a staff member about a complaint version, once per version even when the caller retries."""
+        message = OutgoingMessage(reference, "staff_update", "email", email, subject, text, version)
+        message = dataclasses.replace(message, message_id=message_id_for(reference, self.mail_domain, "staff_update",
+                                                                          version, text))
+        try:
+            result = self._deliver_once(message=asdict(message))
+        except DeliveryFailed as failure:
+            if not failure.permanent:
+                raise  # the stream retries the record
+            return Delivery("email", email, "", failure=failure.reason)
+        return Delivery("email", email, result["message_id"])
+
     def _deliver(self, message: dict) -> dict:
         sent = OutgoingMessage(**{**message, "thread": tuple(message.get("thread") or ())})
         provider_id = self.transport.deliver(sent)

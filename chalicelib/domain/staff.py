@@ -34,6 +34,7 @@ class StaffMember:
     away_until: datetime | None = None
     active: bool = True
     timezone: str = "Europe/London"
+    email_updates: bool = False  # e-mail me when a complaint is assigned to me or its customer writes again
     version: int = 1
 
     def available(self, now: datetime) -> bool:

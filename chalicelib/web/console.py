@@ -246,6 +246,15 @@ def home(viewer: Viewer) -> Response:
 
 
 @page("agent", "POST")
+def preferences(viewer: Viewer, form: dict[str, str]) -> Response:
+    """The member's own choice: e-mail me when a complaint is assigned to me or its customer writes again."""
+    member = viewer.member
+    services.staff.update(dataclasses.replace(member, email_updates=form.get("email_updates") == "on"),
+                          member.version)
+    return redirect(f"{HOME}?saved=preferences")
+
+
+@page("agent", "POST")
 def availability(viewer: Viewer, form: dict[str, str]) -> Response:
     away = form.get("status") == "away"
     until = None
@@ -461,6 +470,7 @@ add_route("/console/sign-in", "POST", sign_in)
 add_route("/console/new-password", "POST", new_password)
 add_route("/console/sign-out", "POST", sign_out)
 add_route("/console/availability", "POST", availability)
+add_route("/console/preferences", "POST", preferences)
 add_route("/console/admin/configuration", "GET", configuration)
 add_route("/console/admin/configuration", "POST", change_configuration)
 add_route("/console/admin/configuration/rollback", "POST", rollback_configuration)

@@ -1,5 +1,5 @@
 """KPI rollups from the complaints table's stream: each new complaint version (written with exactly one event,
-version == seq) adds that event's counters, once. Versions rewritten without an event (the derived next due
+version == seq) adds that event's counters, once, and its assignee hears of it if they asked (staff_updates). Versions rewritten without an event (the derived next due
 instant) are skipped. Failures are reported per record, so the stream retries only those."""
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ def _on_record(record: Any) -> None:
         return  # a delete, or a derived update (no new event)
     from ..adapters.dynamo_repository import complaint_from_image
 
+    from .staff_updates import tell_assignee
+
     complaint = complaint_from_image(new)
     counted = services.rollups.count(complaint)
-    logger.info("rollup", extra={"reference": complaint.reference, "version": complaint.version, "counted": counted})
+    told = tell_assignee(old or None, new)
+    logger.info("rollup", extra={"reference": complaint.reference, "version": complaint.version, "counted": counted,
+                                 "assignee_told": told})

@@ -195,3 +195,12 @@ def test_an_email_is_shown_without_its_quoted_tail_and_the_original_is_one_click
     entry.locator("a:has-text('Show the original e-mail')").click()
     assert "> We are looking into it." in page.locator(".original").inner_text()
     scan(site, "complaint-original")
+
+
+def test_an_agent_asks_for_emails_about_their_complaints(site):
+    page = as_user(site, "agent")
+    page.check("#email_updates")
+    page.click("main button:has-text('Save')")
+    assert services.staff.store.get("agent").email_updates is True
+    assert page.locator("#email_updates").is_checked()
+    scan(site, "console-home-preferences")

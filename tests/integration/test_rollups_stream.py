@@ -74,3 +74,39 @@ def test_the_stream_builds_rollups_once_with_constant_writes(client, aws):
     # one marker + at most one increment per (period x dimension), whatever the data size
     assert max(per_event) <= 1 + MAX_INCREMENTS and sum(per_event[:len(records)]) >= counted_events
     print(f"\n{len(records)} stream records, writes per record: {per_event[:len(records)]}")
+
+
+def test_the_assignee_who_asked_gets_one_email_per_assignment_or_customer_message(client, aws):
+    import json
+
+    from chalicelib.adapters.change_feed import ChangeFeedRepository
+    from chalicelib.domain.staff import StaffMember
+    from chalicelib.wiring import services
+
+    services.staff.store.save(StaffMember("li.wei", "Li Wei", "li.wei@example.com", teams=("logistics",),
+                                          languages=("zh",), email_updates=True), None)
+    services.staff.store.save(StaffMember("quiet", "Quiet Agent", "quiet@example.com", teams=("logistics",)), None)
+    stream = StreamRecorder()
+    services.override(repository=ChangeFeedRepository(services.repository, stream))
+    reference = services.pipeline.process(make_message("My parcel never came.",
+                                                       sender=Sender(email="p@example.com"))).reference
+    manager = Actor("manager", "manager")
+    services.complaint_service.perform(reference, Command("assign", assignee="li.wei", team="logistics"), manager)
+    services.complaint_service.perform(reference, Command("note", message="Asked the carrier."), manager)
+    services.pipeline.process(make_message("Any news?", sender=Sender(email="p@example.com"),
+                                           thread_reference=reference))
+    services.complaint_service.perform(reference, Command("assign", assignee="quiet", team="logistics"), manager)
+
+    def staff_mails():
+        sent = [json.loads(line) for line in aws["outbox"].read_text(encoding="utf-8").splitlines()]
+        return [m for m in sent if m.get("kind") == "staff_update"]
+
+    batch = {"Records": stream.records}
+    assert client.lambda_.invoke("kpi_rollups", batch).payload == {"batchItemFailures": []}
+    client.lambda_.invoke("kpi_rollups", batch)  # the stream retries: nothing is sent twice
+    mails = staff_mails()
+    assert [m["recipient"] for m in mails] == ["li.wei@example.com"] * 2, mails
+    subjects = sorted(m["subject"] for m in mails)
+    assert subjects[0].startswith(f"[{reference}]") and any("客户" in s for s in subjects)  # her language
+    assert all(f"/console/complaints/{reference}" in m["text"] for m in mails)
+    assert not any(m["recipient"] == "quiet@example.com" for m in mails)  # the one who did not ask: nothing

@@ -167,11 +167,12 @@ class Alerts(_Model):
     window: ClockDuration = timedelta(minutes=15)
 
 
-PLACEHOLDERS = ("customer_name", "reference", "agent_name", "team")  # what a canned response may contain, as {name}
+PLACEHOLDERS = ("customer_name", "reference", "agent_name", "team", "status_link")  # what a canned response may contain, as {name}
 
 
 class CannedResponse(_Model):
-    """A reply agents insert and edit: {customer_name}, {reference}, {agent_name} and {team} are filled in."""
+    """A reply agents insert and edit: {customer_name}, {reference}, {agent_name}, {team} and {status_link} (the
+    customer's status page) are filled in."""
 
     title: str = Field(min_length=1, max_length=100)
     text: str = Field(min_length=1, max_length=5000)

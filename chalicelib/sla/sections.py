@@ -344,7 +344,7 @@ def _canned_fields(_config: Any) -> tuple[FormField, ...]:
         FormField("title", N_("Title")),
         FormField("language", N_("Language"), "select", options="languages"),
         FormField("teams", N_("Teams"), "choices", N_("None ticked: every team."), "teams"),
-        FormField("text", N_("Text"), "textarea", N_("Placeholders: {customer_name}, {reference}, {agent_name}, {team}."),
+        FormField("text", N_("Text"), "textarea", N_("Placeholders: {customer_name}, {reference}, {agent_name}, {team}, {status_link}."),
                   rows=10),
     )
 

@@ -61,12 +61,12 @@ def _secure() -> bool:
     return not settings().public_base_url.startswith("http://")
 
 
-def _url(path: str) -> str:
+def absolute_url(path: str) -> str:
     return public_url(_request(), path)
 
 
 def redirect(path: str, cookie: str | None = None) -> Response:
-    headers = {"Location": _url(path), "Cache-Control": "no-store"}
+    headers = {"Location": absolute_url(path), "Cache-Control": "no-store"}
     if cookie:
         headers["Set-Cookie"] = cookie
     return Response(body="", status_code=303, headers=headers)
@@ -83,7 +83,7 @@ def show(template: str, viewer: Viewer | None, status: int = 200, cookie: str | 
     from .render import render
 
     language = language_of(viewer)
-    body = render(f"console/{template}", language, viewer=viewer, url=_url, now=datetime.now(timezone.utc),
+    body = render(f"console/{template}", language, viewer=viewer, url=absolute_url, now=datetime.now(timezone.utc),
                   timezone=viewer.member.timezone if viewer else "UTC", here=_request().context.get("path", HOME),
                   **context)
     headers = {"Cache-Control": "no-store", "Content-Language": language, "Content-Security-Policy": CONSOLE_CSP}

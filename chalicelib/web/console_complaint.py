@@ -14,7 +14,7 @@ from ..domain.errors import ConcurrentModification, IllegalTransition, InvalidCo
 from ..domain.lifecycle import RESOLUTION_CODES, Actor, Command, allowed_actions
 from ..wiring import services
 from .auth import Forbidden
-from .console import N_, Viewer, add_route, language_of, page, query, redirect, show
+from .console import N_, Viewer, absolute_url, add_route, language_of, page, query, redirect, show
 
 # Words the page shows from data, for the catalogs: statuses, channels, actions and events, clocks, resolutions, causes.
 WORDS = (
@@ -185,7 +185,7 @@ def _validated(body_model: Any, fields: dict[str, Any]) -> dict[str, Any]:
 
 def _with_canned(loaded: dict[str, Any], viewer: Viewer, form: dict[str, str]) -> dict[str, str]:
     chosen = form.get("canned", "")
-    replies = canned_for(loaded["complaint"], viewer, services.live_config.current())
+    replies = canned_for(loaded["complaint"], viewer)
     if chosen.isdigit() and int(chosen) < len(replies):
         draft = form.get("message", "").rstrip()
         text = replies[int(chosen)][1]
@@ -237,7 +237,7 @@ def _show(viewer: Viewer, loaded: dict[str, Any], values: dict[str, str], errors
     return show("complaint.html", viewer, status, c=complaint, entries=loaded["entries"], clocks=loaded["clocks"],
                 as_of=loaded["now"], customer_wrote=loaded["customer_wrote"], others=loaded["others"],
                 route=loaded["route"], opted_out=loaded["opted_out"], why=loaded["why"], similar=loaded["similar"],
-                canned=canned_for(complaint, viewer, config), values=values, errors=errors,
+                canned=canned_for(complaint, viewer), values=values, errors=errors,
                 expected=complaint.version, changed=changed_since(loaded["history"], since) if since else [],
                 allowed=set(allowed_actions(complaint.status)), done=done,
                 categories=[(n, cat.label_in(language)) for n, cat in config.categories.items()],
@@ -246,14 +246,12 @@ def _show(viewer: Viewer, loaded: dict[str, Any], values: dict[str, str], errors
                 time_left=time_left, previewable=_previewable, can_message=bool(set(allowed_actions(complaint.status)) & set(MESSAGE_ACTIONS)))
 
 
-def canned_for(complaint: Any, viewer: Viewer, config: Any) -> list[tuple[str, str, str]]:
+def canned_for(complaint: Any, viewer: Viewer) -> list[tuple[str, str, str]]:
     """(title, text with the placeholders filled, language) for the complaint's team, its language first."""
-    language = "zh" if (complaint.language or "").lower().startswith("zh") else "en"
-    values = {"customer_name": complaint.sender.name or "", "reference": complaint.reference,
-              "agent_name": viewer.member.name, "team": complaint.team or ""}
-    fitting = [c for c in config.canned_responses if not c.teams or complaint.team in c.teams]
-    fitting.sort(key=lambda c: c.language != language)
-    return [(c.title, c.render(**values), c.language) for c in fitting]
+    from .canned import canned_replies
+
+    replies = canned_replies(complaint, viewer.member.name, absolute_url(f"/complaints/{complaint.reference}"))
+    return [(c.title, text, c.language) for c, text in replies]
 
 
 add_route("/console/complaints/{reference}", "GET", complaint_page)

@@ -14,7 +14,7 @@ from ..sla.durations import format_duration
 from ..wiring import services
 from . import schemas as s
 from .auth import Forbidden, StaffUser
-from .http import route
+from .http import public_url, route
 
 staff_routes = Blueprint(__name__)
 
@@ -125,15 +125,14 @@ def take_complaint(request: Any, user: StaffUser, reference: str, body: Any):
        summary="The canned responses for this complaint's team, placeholders filled, its language first",
        responses={200: s.CannedReplies, **ERRORS})
 def canned_responses(request: Any, user: StaffUser, reference: str):
+    from .canned import canned_replies
+
     complaint = services.repository.get(reference)
     member = services.staff.store.get(user.id)
-    language = "zh" if (complaint.language or "").lower().startswith("zh") else "en"
-    values = {"customer_name": complaint.sender.name or "", "reference": complaint.reference,
-              "agent_name": member.name if member else user.id, "team": complaint.team or ""}
-    fitting = [c for c in services.live_config.current().canned_responses if not c.teams or complaint.team in c.teams]
-    fitting.sort(key=lambda c: c.language != language)
+    replies = canned_replies(complaint, member.name if member else user.id,
+                             public_url(request, f"/complaints/{reference}"))
     return s.CannedReplies(reference=reference, items=[
-        s.CannedReply(title=c.title, language=c.language, text=c.render(**values)) for c in fitting])
+        s.CannedReply(title=c.title, language=c.language, text=text) for c, text in replies])
 
 
 def detail(complaint: Complaint) -> s.ComplaintDetail:

@@ -55,6 +55,8 @@ def test_an_agent_works_a_complaint_from_take_to_resolution(site):
     page.click("button:has-text('Insert')")
     draft = page.locator("#message").input_value()
     assert "Grace Hopper" in draft and reference in draft and "{" not in draft  # placeholders filled
+    status_link = next(w for w in draft.split() if "/complaints/" in w)
+    assert page.context.request.get(status_link).ok  # the customer's status page, with its token
     page.fill("#message", draft + "\nWe are sorry.")
 
     services.complaint_service.perform(reference, Command("note", message="Called the store."),

@@ -206,3 +206,18 @@ def test_an_agent_asks_for_emails_about_their_complaints(site):
     assert services.staff.store.get("agent").email_updates is True
     assert page.locator("#email_updates").is_checked()
     scan(site, "console-home-preferences")
+
+
+def test_an_sms_reply_counts_its_parts_as_the_agent_types(site):
+    from chalicelib.domain.model import Channel
+
+    reference = services.pipeline.process(make_message(
+        "Parcel 8812 late again. Call me.", channel=Channel.SMS, sender=Sender(phone="+447700900123"),
+        requested_category="general")).reference
+    page = as_user(site, "agent")
+    page.goto(f"{site['origin']}/console/complaints/{reference}")
+    assert "Your reply goes by SMS to +447700900123" in page.locator("main").inner_text()
+    page.fill("#message", "a" * 161)
+    assert page.locator("#message-hint").inner_text().startswith("2 SMS part(s): 161 characters, GSM-7")
+    page.fill("#message", "您好")
+    assert page.locator("#message-hint").inner_text().startswith("1 SMS part(s): 2 characters, UCS-2")

@@ -37,6 +37,28 @@
     }, window.consolePollMs || 20000);  // a test may poll faster
   }
 
+  // 3. An SMS reply's length in parts, as complaint_view.sms_segments counts it.
+  var GSM = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§" +
+    "¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  var GSM_EXTENDED = "^{}\\[~]|€\f";
+  function segments(text) {
+    var gsm = Array.prototype.every.call(text, function (c) { return GSM.indexOf(c) >= 0 || GSM_EXTENDED.indexOf(c) >= 0; });
+    var units = gsm ? Array.prototype.reduce.call(text, function (n, c) { return n + (GSM_EXTENDED.indexOf(c) >= 0 ? 2 : 1); }, 0)
+      : text.length;  // UTF-16 code units
+    var single = gsm ? 160 : 70, multi = gsm ? 153 : 67;
+    var count = units === 0 ? 0 : units <= single ? 1 : Math.ceil(units / multi);
+    return { count: count, characters: units, encoding: gsm ? "GSM-7" : "UCS-2" };
+  }
+  var counter = document.querySelector("[data-format]");
+  var draft = document.getElementById("message");
+  if (counter && draft) {
+    draft.addEventListener("input", function () {
+      var s = segments(draft.value);
+      counter.textContent = counter.getAttribute("data-format").replace("{count}", s.count)
+        .replace("{characters}", s.characters).replace("{encoding}", s.encoding);
+    });
+  }
+
   var rows = Array.prototype.slice.call(document.querySelectorAll("[data-row]"));
   var current = -1;
   function mark(index) {

@@ -232,13 +232,14 @@ def dashboard(request: Any, user: StaffUser, query: s.DashboardQuery):
 
     member = services.staff.store.get(user.id)  # like the console: the profile's language, else the browser's
     language = negotiate(request.headers.get("accept-language"), member.languages if member else ())
-    return Response(render_dashboard(dashboard_data(window(query)), language), status_code=200,
+    return Response(render_dashboard(dashboard_data(window(query), language), language), status_code=200,
                     headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
                              "Content-Language": language})
 
 
-def dashboard_data(days):
-    """Everything the page shows, from the rollups, the alert log and the action store."""
+def dashboard_data(days, language: str = "en"):
+    """Everything the page shows, from the rollups, the alert log and the action store; categories by their names
+    in `language` (the taxonomy in force)."""
     from . import dashboard as d
     from ..quality.rollups import metric
 
@@ -253,9 +254,13 @@ def dashboard_data(days):
         (N_("CSAT"), "csat_average"), (N_("Satisfied customers"), "csat_satisfied_share"))]
     tiles.append(d.Tile(N_("Backlog"), str(kpi.backlog)))
     labels = [(days.start + timedelta(days=n)).isoformat() for n in range(days.days)]
-    series = [d.Series(c, list(zip(labels, reports.daily_series("category", c, days)))) for c in reports.categories]
+    taxonomy = services.live_config.current().categories
+    named = {c: taxonomy[c].label_in(language) if c in taxonomy else c for c in reports.categories}
+    series = [d.Series(named[c], list(zip(labels, reports.daily_series("category", c, days))))
+              for c in reports.categories]
     pareto_views = [
-        d.ParetoView(title, [(i.name, i.count, i.share, i.cumulative) for i in result.items], result.vital_few, key=key)
+        d.ParetoView(title, [(named.get(i.name, i.name), i.count, i.share, i.cumulative) for i in result.items],
+                     [named.get(name, name) for name in result.vital_few], key=key)
         for title, key, result in ((N_("Complaints by category"), "categories", reports.pareto_categories(days)),
                                    (N_("Resolutions by root cause"), "causes", reports.pareto_causes(days)))]
     score = d.ScoreView(

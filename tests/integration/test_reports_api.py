@@ -115,6 +115,7 @@ def test_the_dashboard_renders_for_managers_only(client, aws):
     chinese = client.http.get("/dashboard", headers={**MANAGER, "Accept-Language": "zh-CN,zh;q=0.9"})
     assert chinese.headers["Content-Language"] == "zh"  # no profile: the browser's language
     assert '<html lang="zh-Hans">' in chinese.body.decode() and '<h2 id="kpis-h">关键指标</h2>' in chinese.body.decode()
+    assert "配送" in chinese.body.decode() and "Delivery" in html  # categories by their names in the taxonomy
     from chalicelib.domain.staff import StaffMember
 
     services.staff.add(StaffMember("mgr-1", "Mei", "mei@example.com", role="manager"))

@@ -49,12 +49,17 @@ TRANSITIONS: dict[str, Rule] = {
     "unlink_duplicate": Rule(frozenset({S.DUPLICATE}), S.NEW, Visibility.INTERNAL),
     # Staff review of a complaint screening set aside (spam or invalid): it was a real one after all.
     "release": Rule(frozenset({S.SPAM, S.INVALID}), S.NEW, Visibility.INTERNAL),
+    # Staff review the other way: an open complaint screening let through was spam, or not a complaint at all. It
+    # leaves every open queue and its clocks stop; `release` undoes it.
+    "mark_spam": Rule(_OPEN, S.SPAM, Visibility.INTERNAL),
+    "mark_invalid": Rule(_OPEN, S.INVALID, Visibility.INTERNAL),
     # A duplicate's text, appended to the original it repeats.
     "duplicate_received": Rule(_OPEN, None, Visibility.PUBLIC),
 }
 
 # Staff decisions kept as labelled examples: action -> the field a person decided (retraining reads them).
-LABELLED_DECISIONS = {"change_category": "category", "change_priority": "priority", "release": "screening_outcome"}
+LABELLED_DECISIONS = {"change_category": "category", "change_priority": "priority", "release": "screening_outcome",
+                      "mark_spam": "screening_outcome", "mark_invalid": "screening_outcome"}
 
 # Actions whose message goes to the customer through the channel of origin (and counts as a staff response).
 CUSTOMER_FACING = frozenset({"respond", "wait_on_customer", "resolve"})
@@ -161,6 +166,11 @@ def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: date
         return {"duplicate_of": None}
     if action == "release":
         return {"screening_outcome": "accepted", "screening_reason": None}
+    if action in ("mark_spam", "mark_invalid"):
+        outcome = action.removeprefix("mark_")
+        reason = (command.message or "").strip()
+        why = f"marked {outcome} by {actor.id}" + (f": {reason}" if reason else "")
+        return {"screening_outcome": outcome, "screening_reason": why[:500]}
     if action == "duplicate_received":  # the link itself is the news, with or without text
         return {}
     if action == "assign":

@@ -76,6 +76,7 @@ class ComplaintModel(Model):
     first_response_due_at = UTCDateTimeAttribute(null=True)
     resolution_due_at = UTCDateTimeAttribute(null=True)
     first_response_at = UTCDateTimeAttribute(null=True)
+    customer_wrote_at = UTCDateTimeAttribute(null=True)
     acknowledged_at = UTCDateTimeAttribute(null=True)
     ack_sent_at = UTCDateTimeAttribute(null=True)
     resolved_at = UTCDateTimeAttribute(null=True)

@@ -95,6 +95,7 @@ def reaches_customer(command: Command) -> bool:
 
 
 CUSTOMER_ACTIONS = frozenset({"customer_message", "duplicate_received"})
+DERIVED = frozenset({"updated_at", "next_due_at", "customer_wrote_at"})  # kept on the complaint, not in event changes
 
 
 def allowed_actions(status: Status) -> list[str]:
@@ -117,6 +118,9 @@ def apply(complaint: Complaint, command: Command, actor: Actor, now: datetime,
     updates = _updates_for(complaint, command, actor, now, taxonomy)
     if reaches_customer(command):
         updates["first_response_at"] = complaint.first_response_at or now
+        updates["customer_wrote_at"] = None  # answered
+    if command.action in CUSTOMER_ACTIONS:
+        updates["customer_wrote_at"] = complaint.customer_wrote_at or now  # the oldest unanswered message
     if rule.to is not None and rule.to != complaint.status:
         updates["status"] = rule.to
     updates["updated_at"] = now
@@ -124,7 +128,7 @@ def apply(complaint: Complaint, command: Command, actor: Actor, now: datetime,
     changes = {
         name: {"old": _plain(getattr(complaint, name)), "new": _plain(value)}
         for name, value in updates.items()
-        if name not in ("updated_at", "next_due_at") and getattr(complaint, name) != value  # next_due_at: derived
+        if name not in DERIVED and getattr(complaint, name) != value
     }
     new_version = complaint.version + 1
     changed = complaint.evolve(**updates, version=new_version)

@@ -7,6 +7,7 @@ from chalicelib.observability import logger, metrics
 from chalicelib.web.configuration import configuration_routes
 from chalicelib.web.console import console_routes
 from chalicelib.web import console_settings  # noqa: F401 - registers the settings pages on console_routes
+from chalicelib.web import console_inbox  # noqa: F401 - registers the inbox on console_routes
 from chalicelib.web.http import secure_headers
 from chalicelib.web.openapi import docs_routes
 from chalicelib.web.operations import operations_routes

@@ -58,12 +58,14 @@ def lane_page(repository: ComplaintRepository, lane: Lane, limit: int, cursor: s
 PAGE_SIZE = 25
 DUE_SOON = timedelta(hours=4)  # the `due` view: deadlines within this, and those past
 # Items one page of a view reads at most. A view whose index serves it reads a page and one item (limit + 1), or,
-# merging several lanes (one per team), about a page plus a chunk per lane (chunks of (page + 1) / lanes). A view
-# that filters what it reads (`unassigned`: the team lanes hold assigned complaints too; the form's filters) reads
-# the page, plus a chunk per lane, plus every item it skips, which grows with the share of skipped items; READ_CAP
-# stops it there, and the page says so (Next page goes on from where it stopped).
+# merging several lanes (one per team), about a page plus a chunk per lane (chunks of (page + 1) / lanes), since a
+# lane is read only while it may hold a row ahead of what the others offer. A view that filters what it reads
+# (`unassigned`: the team lanes hold assigned complaints too; the form's filters) reads the rows it shows plus every
+# item it skips: its reads grow with the page size times the number of teams, plus the skipped ones (its chunks grow
+# with the share a lane skipped, for fewer round trips). READ_CAP stops a page there, and the page says so; Next page
+# goes on from where it stopped.
 READ_CAP = 4 * PAGE_SIZE
-MIN_CHUNK = 5
+MIN_CHUNK, MAX_CHUNK = 5, 100  # items one read of a lane asks for
 SEARCH_DAYS = 7  # words are looked for in the complaints of the last SEARCH_DAYS (by_month, newest first)
 SEARCH_READ_CAP = 500  # items one page of a word search reads at most
 
@@ -183,6 +185,18 @@ class _LaneRead:
     read_to: Position | None = None
     done: bool = False
     buffer: deque = field(default_factory=deque)
+    seen: int = 0  # items read from this lane on this page
+    kept: int = 0  # of which the plan kept
+
+    def chunk(self, wanted: int, lanes: int) -> int:
+        """How many items to ask for: this lane's share of the rows still wanted, grown by the share it skipped so
+        far (so a filtered read takes fewer round trips), at most MAX_CHUNK."""
+        share = max(MIN_CHUNK, -(-wanted // lanes))
+        if self.kept:
+            share = share * self.seen // self.kept
+        elif self.seen:
+            share = max(share, 2 * self.seen)
+        return min(MAX_CHUNK, share)
 
 
 def read_page(repository: ComplaintRepository, plan: Plan, limit: int = PAGE_SIZE,
@@ -201,25 +215,33 @@ def read_page(repository: ComplaintRepository, plan: Plan, limit: int = PAGE_SIZ
         start = position(saved.get(name))
         lanes.append(_LaneRead(lane, name, start, start))
     ascending = all(lane.ascending for lane in plan.lanes)
-    chunk = max(MIN_CHUNK, -(-(limit + 1) // max(1, len(lanes))))
+    pick = min if ascending else max
+
+    def before(frontier: Position | None, head: Position) -> bool:  # the lane may still hold a row ahead of head
+        return frontier is None or (frontier < head if ascending else frontier > head)
+
     read, capped, taken = 0, False, []
-    while len(taken) <= limit and not capped:
-        for state in lanes:
-            while not state.buffer and not state.done:
-                if read >= plan.cap:
-                    capped = True
-                    break
-                found = repository.read_lane(state.lane, min(chunk, plan.cap - read), state.read_to, plan.bound)
-                read += found.read
-                state.read_to, state.done = found.after, found.after is None
-                state.buffer.extend(item for item in found.items if plan.keep(item[0]))
-            if capped:
-                break
+    while len(taken) <= limit:
         heads = [state for state in lanes if state.buffer]
-        if capped or not heads:
+        best = pick(heads, key=lambda state: state.buffer[0][1]) if heads else None
+        behind = [state for state in lanes if not state.buffer and not state.done
+                  and (best is None or before(state.read_to, best.buffer[0][1]))]
+        if behind:  # read on in the lane furthest behind before anything is shown ahead of it
+            if read >= plan.cap:
+                capped = True
+                break
+            state = behind[0]
+            alive = sum(1 for other in lanes if not other.done)
+            size = min(state.chunk(limit + 1 - len(taken), len(lanes)),  # and its share of what the cap leaves
+                       max(MIN_CHUNK, (plan.cap - read) // alive), plan.cap - read)
+            found = repository.read_lane(state.lane, size, state.read_to, plan.bound)
+            kept = [item for item in found.items if plan.keep(item[0])]
+            read, state.seen, state.kept = read + found.read, state.seen + found.read, state.kept + len(kept)
+            state.read_to, state.done = (found.after or state.read_to), found.after is None
+            state.buffer.extend(kept)
+            continue
+        if best is None:
             break
-        pick = min if ascending else max
-        best = pick(heads, key=lambda state: state.buffer[0][1])
         complaint, at = best.buffer.popleft()
         taken.append((complaint, best, at))
     shown = taken[:limit]

@@ -200,3 +200,21 @@ def test_queue_due_is_there_for_every_open_complaint_only():
     assert inbox.queue_due(late) == NOW - timedelta(days=5)
     assert inbox.queue_due(make_complaint(first_response_due_at=None, resolution_due_at=None)) == T0
     assert inbox.queue_due(make_complaint(status=Status.SPAM)) is None
+
+
+def test_a_filtered_read_grows_its_chunks_and_shares_the_cap_between_lanes(repo):
+    for n in range(1, 201):
+        add(repo, n, team=("billing", "logistics")[n % 2], assignee=None if n % 10 == 0 else "agent-9")
+    calls = []
+    real = repo.read_lane
+
+    def counted(lane, limit, after=None, bound=None):
+        calls.append((lane.key, limit))
+        return real(lane, limit, after, bound)
+
+    repo.read_lane = counted
+    result = read_page(repo, replace(plan("unassigned", AGENT, TEAMS, NOW), cap=60), 25)
+    assert result.capped and result.read <= 60 and len(calls) <= 8
+    assert {key for key, _ in calls} == {"billing", "logistics"}  # neither lane starved by the other
+    assert [c.reference[-5:] for c in result.rows] == [f"{n:05d}" for n in range(10, 61, 10)][:len(result.rows)]
+    assert len(result.rows) >= 4

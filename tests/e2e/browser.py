@@ -95,3 +95,29 @@ def scan(site, name: str) -> None:
     violations = site["axe"].run(page).response["violations"]
     assert not violations, json.dumps([(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
                                        for v in violations], indent=1)
+
+
+@contextlib.contextmanager
+def console_site(tmp_path, secret: str, password: str, names: tuple[str, ...] = ("admin", "manager", "agent")):
+    """served_site with the seeded staff, each through their first sign-in (their password is now `password`)."""
+    from infra.staff_seed import first_password, seed_staff
+
+    with served_site(tmp_path) as harness:
+        seed_staff(os.environ["COGNITO_USER_POOL_ID"], secret)
+        for name in names:
+            page = sign_in_as(harness, name, first_password(secret, name))
+            page.fill("#new_password", password)
+            page.fill("#confirm_password", password)
+            page.click("main button[type=submit]")
+        yield harness
+
+
+def sign_in_as(site, name: str, password: str):
+    """A fresh browser session (cookies cleared), signed in through the form."""
+    page = site["page"]
+    page.context.clear_cookies()
+    page.goto(f"{site['origin']}/console")
+    page.fill("#username", name)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    return page

@@ -15,8 +15,7 @@ import pytest
 from chalicelib.domain.lifecycle import Actor, Command
 from chalicelib.domain.model import Channel, Sender
 from chalicelib.wiring import services
-from infra.staff_seed import first_password, seed_staff
-from tests.e2e.browser import ARTIFACTS, scan, served_site
+from tests.e2e.browser import ARTIFACTS, console_site, scan, sign_in_as
 from tests.fakes import make_message
 
 pytest.importorskip("playwright")
@@ -41,18 +40,7 @@ def submit(n: int, category: str | None = "general", channel: Channel = Channel.
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    with served_site(tmp_path_factory.mktemp("inbox")) as harness:
-        seed_staff(os.environ["COGNITO_USER_POOL_ID"], SECRET)
-        page, origin = harness["page"], harness["origin"]
-        for name in ("agent", "manager"):  # the first sign-in sets a password
-            page.context.clear_cookies()
-            page.goto(f"{origin}/console")
-            page.fill("#username", name)
-            page.fill("#password", first_password(SECRET, name))
-            page.click("main button[type=submit]")
-            page.fill("#new_password", PASSWORD)
-            page.fill("#confirm_password", PASSWORD)
-            page.click("main button[type=submit]")
+    with console_site(tmp_path_factory.mktemp("inbox"), SECRET, PASSWORD, ("agent", "manager")) as harness:
         refs = {"mine": [submit(n) for n in range(27)]}  # customer-care: the agent is its roster
         refs["policy"] = [submit(n, "policy") for n in range(27, 29)]
         services.staff.set_availability("agent", True)  # away: routing passes them by
@@ -74,13 +62,7 @@ def site(tmp_path_factory):
 
 
 def as_user(site, name: str):
-    page = site["page"]
-    page.context.clear_cookies()
-    page.goto(f"{site['origin']}/console")
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    return page
+    return sign_in_as(site, name, PASSWORD)
 
 
 def counts(page) -> dict[str, str]:

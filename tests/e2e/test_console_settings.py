@@ -4,13 +4,11 @@ is kept), previewed, saved as a new configuration version and in force at once; 
 from __future__ import annotations
 
 import dataclasses
-import os
 
 import pytest
 
 from chalicelib.wiring import services
-from infra.staff_seed import first_password, seed_staff
-from tests.e2e.browser import scan, served_site
+from tests.e2e.browser import console_site, scan, sign_in_as
 
 pytest.importorskip("playwright")
 pytestmark = pytest.mark.xdist_group("console-settings")  # one site, one admin session, in order
@@ -20,29 +18,12 @@ PASSWORD = "Settings-Pass-2026!"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    with served_site(tmp_path_factory.mktemp("settings")) as harness:
-        seed_staff(os.environ["COGNITO_USER_POOL_ID"], SECRET)
-        page, origin = harness["page"], harness["origin"]
-        for name in ("admin", "agent"):  # the first sign-in sets a password
-            page.context.clear_cookies()
-            page.goto(f"{origin}/console")
-            page.fill("#username", name)
-            page.fill("#password", first_password(SECRET, name))
-            page.click("main button[type=submit]")
-            page.fill("#new_password", PASSWORD)
-            page.fill("#confirm_password", PASSWORD)
-            page.click("main button[type=submit]")
+    with console_site(tmp_path_factory.mktemp("settings"), SECRET, PASSWORD, ("admin", "agent")) as harness:
         yield harness
 
 
 def as_user(site, name: str):
-    page = site["page"]
-    page.context.clear_cookies()
-    page.goto(f"{site['origin']}/console")
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    return page
+    return sign_in_as(site, name, PASSWORD)
 
 
 def version() -> int:

@@ -6,7 +6,7 @@ from chalice import Chalice
 from chalicelib.observability import logger, metrics
 from chalicelib.web.configuration import configuration_routes
 from chalicelib.web.console import console_routes
-from chalicelib.web import console_complaint, console_settings  # noqa: F401 - pages on console_routes
+from chalicelib.web import console_complaint, console_inbox, console_settings  # noqa: F401 - pages on console_routes
 from chalicelib.web.http import secure_headers
 from chalicelib.web.openapi import docs_routes
 from chalicelib.web.operations import operations_routes

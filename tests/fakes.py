@@ -14,7 +14,8 @@ from typing import Any
 
 from chalicelib.domain.errors import ConcurrentModification, InvalidCommand, NotFound
 from chalicelib.domain.model import Channel, Complaint, Event, IntakeMessage, Sender
-from chalicelib.domain.ports import ComplaintQuery, Delivery, Page
+from chalicelib.domain.inbox import lane_page, queue_due
+from chalicelib.domain.ports import Chunk, ComplaintQuery, Delivery, Lane, Page, Position
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
 
@@ -25,6 +26,7 @@ class InMemoryComplaintRepository:
         self.events: dict[str, list[Event]] = {}
         self.claims: dict[str, str] = {}  # dedup key -> reference
         self.saves = 0
+        self.lane_reads = 0  # items read_lane read, as DynamoDB would count them
 
     # writes -----------------------------------------------------------------
     def create(self, complaint: Complaint, events: list[Event], dedup_key: str) -> bool:
@@ -120,6 +122,31 @@ class InMemoryComplaintRepository:
     def latest_in_category(self, category: str, limit: int) -> list[Complaint]:
         found = [c for c in self.complaints.values() if c.category == category]
         return copy.deepcopy(sorted(found, key=lambda c: c.created_at, reverse=True)[:limit])
+
+    def read_lane(self, lane: Lane, limit: int, after: Position | None = None,
+                  bound: datetime | None = None) -> Chunk:
+        """The sparse indexes as DynamoDB keeps them: a lane's members in (sort value, reference) order."""
+        sort = queue_due if lane.ascending else (lambda c: c.created_at)
+        member = {
+            "assignee": lambda c: c.status.is_open and c.assignee == lane.key,
+            "team": lambda c: c.status.is_open and c.team == lane.key,
+            "status": lambda c: c.status.value == lane.key,
+            "triage": lambda c: lane.key == "needs_triage" and c.needs_triage and c.status.is_open,
+            "email": lambda c: c.sender.email == lane.key,
+            "phone": lambda c: c.sender.phone == lane.key,
+            "month": lambda c: f"{c.created_at:%Y-%m}" == lane.key,
+        }[lane.kind]
+        rows = sorted(((c, (sort(c).isoformat(), c.reference)) for c in self.complaints.values() if member(c)
+                       and (bound is None or (sort(c) <= bound if lane.ascending else sort(c) >= bound))),
+                      key=lambda row: row[1], reverse=not lane.ascending)
+        if after is not None:
+            rows = [r for r in rows if (r[1] > after if lane.ascending else r[1] < after)]
+        taken = copy.deepcopy(rows[:limit])
+        self.lane_reads += len(taken)
+        return Chunk(taken, len(taken), taken[-1][1] if taken and len(rows) >= limit else None)  # as DynamoDB's Limit
+
+    def open_for_assignee(self, member_id: str, limit: int = 25, cursor: str | None = None) -> Page:
+        return lane_page(self, Lane("assignee", member_id), limit, cursor)
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,21 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import ConcurrentModification, InvalidCommand, NotFound
 from ..domain.model import Attachment, Channel, Complaint, Event, Sender, Status, Visibility
-from ..domain.ports import ComplaintQuery, Page
+from ..domain.inbox import lane_page, queue_due
+from ..domain.ports import Chunk, ComplaintQuery, Lane, Page, Position
 from .dynamo_tables import ComplaintModel, EventModel, MessageIndexModel
 
 MAX_MONTHS_BACK = 24
+# lane kind -> (index, its range attribute): the partitions the staff inbox reads (chalicelib.domain.inbox)
+LANES = {
+    "assignee": (ComplaintModel.by_assignee_due, ComplaintModel.sla_due_at),
+    "team": (ComplaintModel.by_team_sla_due, ComplaintModel.sla_due_at),
+    "status": (ComplaintModel.by_status, ComplaintModel.created_at),
+    "triage": (ComplaintModel.by_triage, ComplaintModel.created_at),
+    "email": (ComplaintModel.by_email, ComplaintModel.created_at),
+    "phone": (ComplaintModel.by_phone, ComplaintModel.created_at),
+    "month": (ComplaintModel.by_month, ComplaintModel.created_at),
+}
 
 
 class DynamoComplaintRepository:
@@ -119,6 +130,23 @@ class DynamoComplaintRepository:
     def latest_in_category(self, category: str, limit: int) -> list[Complaint]:
         return [_from_item(i) for i in ComplaintModel.by_category.query(category, scan_index_forward=False,
                                                                          limit=limit)]
+
+    def read_lane(self, lane: Lane, limit: int, after: Position | None = None,
+                  bound: datetime | None = None) -> Chunk:
+        index, sort = LANES[lane.kind]
+        condition = None if bound is None else (sort <= bound if lane.ascending else sort >= bound)
+        start = None
+        if after is not None:  # the index's key and the table's: DynamoDB goes on right after that item
+            hash_name = index._hash_key_attribute().attr_name
+            start = {hash_name: {"S": lane.key}, sort.attr_name: {"S": after[0]}, "reference": {"S": after[1]}}
+        results = index.query(lane.key, condition, scan_index_forward=lane.ascending, limit=limit, page_size=limit,
+                              last_evaluated_key=start)
+        items = [(_from_item(i), (sort.serialize(getattr(i, sort.attr_name)), i.reference)) for i in results]
+        more = len(items) == limit and results.last_evaluated_key is not None
+        return Chunk(items, len(items), items[-1][1] if more else None)
+
+    def open_for_assignee(self, member_id: str, limit: int = 25, cursor: str | None = None) -> Page:
+        return lane_page(self, Lane("assignee", member_id), limit, cursor)
 
     def search(self, query: ComplaintQuery) -> Page:
         cursor = _decode_cursor(query.cursor)
@@ -260,13 +288,16 @@ def _to_item(c: Complaint) -> ComplaintModel:
         team=c.team,
         open_team=c.team if c.status.is_open and c.team else None,
         assignee=c.assignee,
+        open_assignee=c.assignee if c.status.is_open and c.assignee else None,
         created_at=c.created_at,
         created_month=f"{c.created_at:%Y-%m}",
         updated_at=c.updated_at,
         next_due_at=c.next_due_at,
+        sla_due_at=queue_due(c),
         first_response_due_at=c.first_response_due_at,
         resolution_due_at=c.resolution_due_at,
         first_response_at=c.first_response_at,
+        customer_wrote_at=c.customer_wrote_at,
         acknowledged_at=c.acknowledged_at,
         ack_sent_at=c.ack_sent_at,
         resolved_at=c.resolved_at,
@@ -309,6 +340,7 @@ def _from_item(i: ComplaintModel) -> Complaint:
         first_response_due_at=i.first_response_due_at,
         resolution_due_at=i.resolution_due_at,
         first_response_at=i.first_response_at,
+        customer_wrote_at=i.customer_wrote_at,
         acknowledged_at=i.acknowledged_at,
         ack_sent_at=i.ack_sent_at,
         resolved_at=i.resolved_at,

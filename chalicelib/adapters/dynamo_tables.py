@@ -1,7 +1,9 @@
 """PynamoDB table models. Keys and GSIs follow the access patterns; nothing here needs a Scan.
 
 complaints        reference                      -> one complaint
-  by_team_due     open_team + next_due_at        -> a team's open complaints, soonest due first (sparse)
+  by_team_due     open_team + next_due_at        -> a team's complaints with an SLA instant coming (sparse): the sweeper
+  by_team_sla_due open_team + sla_due_at         -> a team's open complaints, soonest SLA deadline first (sparse): inbox
+  by_assignee_due open_assignee + sla_due_at     -> a member's open complaints, soonest SLA deadline first (sparse)
   by_email        customer_email + created_at    -> a customer's complaints (duplicates, repeat complainers)
   by_phone        customer_phone + created_at    -> the same, for phone identities (E.164)
   by_category     category + created_at          -> analytics by category and date
@@ -69,13 +71,16 @@ class ComplaintModel(Model):
     team = UnicodeAttribute(null=True)
     open_team = UnicodeAttribute(null=True)  # == team while open, absent otherwise (sparse index)
     assignee = UnicodeAttribute(null=True)
+    open_assignee = UnicodeAttribute(null=True)  # == assignee while open and assigned, absent otherwise (sparse index)
     created_at = UTCDateTimeAttribute()
     created_month = UnicodeAttribute()
     updated_at = UTCDateTimeAttribute()
     next_due_at = UTCDateTimeAttribute(null=True)
+    sla_due_at = UTCDateTimeAttribute(null=True)  # while open: domain.inbox.queue_due, the inbox's order
     first_response_due_at = UTCDateTimeAttribute(null=True)
     resolution_due_at = UTCDateTimeAttribute(null=True)
     first_response_at = UTCDateTimeAttribute(null=True)
+    customer_wrote_at = UTCDateTimeAttribute(null=True)
     acknowledged_at = UTCDateTimeAttribute(null=True)
     ack_sent_at = UTCDateTimeAttribute(null=True)
     resolved_at = UTCDateTimeAttribute(null=True)
@@ -96,6 +101,8 @@ class ComplaintModel(Model):
     token_hash = UnicodeAttribute(null=True)
 
     by_team_due = _index("by_team_due", "open_team", "next_due_at")()
+    by_team_sla_due = _index("by_team_sla_due", "open_team", "sla_due_at")()
+    by_assignee_due = _index("by_assignee_due", "open_assignee", "sla_due_at")()
     by_email = _index("by_email", "customer_email", "created_at")()
     by_phone = _index("by_phone", "customer_phone", "created_at")()
     by_category = _index("by_category", "category", "created_at")()

@@ -49,12 +49,17 @@ TRANSITIONS: dict[str, Rule] = {
     "unlink_duplicate": Rule(frozenset({S.DUPLICATE}), S.NEW, Visibility.INTERNAL),
     # Staff review of a complaint screening set aside (spam or invalid): it was a real one after all.
     "release": Rule(frozenset({S.SPAM, S.INVALID}), S.NEW, Visibility.INTERNAL),
+    # Staff review the other way: an open complaint screening let through was spam, or not a complaint at all. It
+    # leaves every open queue and its clocks stop; `release` undoes it.
+    "mark_spam": Rule(_OPEN, S.SPAM, Visibility.INTERNAL),
+    "mark_invalid": Rule(_OPEN, S.INVALID, Visibility.INTERNAL),
     # A duplicate's text, appended to the original it repeats.
     "duplicate_received": Rule(_OPEN, None, Visibility.PUBLIC),
 }
 
 # Staff decisions kept as labelled examples: action -> the field a person decided (retraining reads them).
-LABELLED_DECISIONS = {"change_category": "category", "change_priority": "priority", "release": "screening_outcome"}
+LABELLED_DECISIONS = {"change_category": "category", "change_priority": "priority", "release": "screening_outcome",
+                      "mark_spam": "screening_outcome", "mark_invalid": "screening_outcome"}
 
 # Actions whose message goes to the customer through the channel of origin (and counts as a staff response).
 CUSTOMER_FACING = frozenset({"respond", "wait_on_customer", "resolve"})
@@ -90,6 +95,7 @@ def reaches_customer(command: Command) -> bool:
 
 
 CUSTOMER_ACTIONS = frozenset({"customer_message", "duplicate_received"})
+DERIVED = frozenset({"updated_at", "next_due_at", "customer_wrote_at"})  # kept on the complaint, not in event changes
 
 
 def allowed_actions(status: Status) -> list[str]:
@@ -112,6 +118,9 @@ def apply(complaint: Complaint, command: Command, actor: Actor, now: datetime,
     updates = _updates_for(complaint, command, actor, now, taxonomy)
     if reaches_customer(command):
         updates["first_response_at"] = complaint.first_response_at or now
+        updates["customer_wrote_at"] = None  # answered
+    if command.action in CUSTOMER_ACTIONS:
+        updates["customer_wrote_at"] = complaint.customer_wrote_at or now  # the oldest unanswered message
     if rule.to is not None and rule.to != complaint.status:
         updates["status"] = rule.to
     updates["updated_at"] = now
@@ -119,7 +128,7 @@ def apply(complaint: Complaint, command: Command, actor: Actor, now: datetime,
     changes = {
         name: {"old": _plain(getattr(complaint, name)), "new": _plain(value)}
         for name, value in updates.items()
-        if name not in ("updated_at", "next_due_at") and getattr(complaint, name) != value  # next_due_at: derived
+        if name not in DERIVED and getattr(complaint, name) != value
     }
     new_version = complaint.version + 1
     changed = complaint.evolve(**updates, version=new_version)
@@ -161,6 +170,11 @@ def _updates_for(complaint: Complaint, command: Command, actor: Actor, now: date
         return {"duplicate_of": None}
     if action == "release":
         return {"screening_outcome": "accepted", "screening_reason": None}
+    if action in ("mark_spam", "mark_invalid"):
+        outcome = action.removeprefix("mark_")
+        reason = (command.message or "").strip()
+        why = f"marked {outcome} by {actor.id}" + (f": {reason}" if reason else "")
+        return {"screening_outcome": outcome, "screening_reason": why[:500]}
     if action == "duplicate_received":  # the link itself is the news, with or without text
         return {}
     if action == "assign":

@@ -100,6 +100,9 @@ class Complaint:
     first_response_due_at: datetime | None = None
     resolution_due_at: datetime | None = None
     first_response_at: datetime | None = None
+    # When the customer wrote again (a message or a duplicate of it) since our last message that reached them; None
+    # once one does. Set by the state machine, so the inbox shows it without reading the history.
+    customer_wrote_at: datetime | None = None
     acknowledged_at: datetime | None = None
     ack_sent_at: datetime | None = None
     resolved_at: datetime | None = None

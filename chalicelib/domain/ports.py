@@ -29,6 +29,37 @@ class Page:
     next_cursor: str | None = None
 
 
+DUE_LANES = frozenset({"assignee", "team"})
+LANE_KINDS = DUE_LANES | {"status", "triage", "email", "phone", "month"}
+Position = tuple[str, str]  # (the index's sort value as stored, reference): where a read of a lane stopped
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One partition of an index that a staff queue reads, in the index's order.
+
+    "assignee" (by_assignee_due) and "team" (by_team_sla_due): open complaints, soonest SLA deadline first;
+    "status", "triage", "email", "phone", "month" (by_status, by_triage, by_email, by_phone, by_month): newest first.
+    """
+
+    kind: str
+    key: str
+
+    @property
+    def ascending(self) -> bool:
+        return self.kind in DUE_LANES
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """What one read of a lane found: each complaint with its position, how many items it read, and where the
+    next read goes on (None: the lane has no more)."""
+
+    items: list[tuple[Complaint, Position]]
+    read: int
+    after: Position | None
+
+
 @dataclass(frozen=True)
 class Delivery:
     channel: str
@@ -111,6 +142,14 @@ class ComplaintRepository(Protocol):
     def latest_in_category(self, category: str, limit: int) -> list[Complaint]:
         """The category's newest complaints, at most `limit` read (similar cases on the complaint page)."""
         ...
+
+    def read_lane(self, lane: Lane, limit: int, after: Position | None = None,
+                  bound: datetime | None = None) -> Chunk:
+        """At most `limit` complaints of the lane after `after`, in the lane's order (one Query). `bound`: only those
+        due by then (due lanes) or created since then (the others)."""
+
+    def open_for_assignee(self, member_id: str, limit: int = 25, cursor: str | None = None) -> Page:
+        """The member's open complaints, soonest SLA deadline first; next_cursor continues."""
 
 
 class IntakeQueue(Protocol):

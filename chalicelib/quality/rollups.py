@@ -209,6 +209,9 @@ def counter_deltas(
     if event.type == "release":
         deltas[SCREENED_RELEASED] += 1
         deltas[VOLUME] += 1
+    if event.type in ("mark_spam", "mark_invalid"):  # staff screened it out after all: no longer in the volume
+        deltas[SCREENED_OUT] += 1
+        deltas[VOLUME] -= 1
     responded = _newly_set(event, "first_response_at")
     if responded:
         _count_duration(deltas, FRT, event.at - complaint.created_at)

@@ -82,7 +82,7 @@ class SlaKeeper:
         """The complaint with its deadlines, breach flag and next due instant (what the timers and the sweeper
         wake up for) recomputed from `history`, which must include the event being saved."""
         if complaint.status.value in ("invalid", "spam", "duplicate"):
-            return complaint.evolve(next_due_at=None)
+            return complaint.evolve(next_due_at=None, timers={})  # no clocks: sync_timers deletes any schedules
         clocks = self.clocks(complaint, history, now)
         wanted = {**self._wanted(clocks), **self._survey(complaint, history)}
         return complaint.evolve(

@@ -22,7 +22,7 @@ WORDS = (
     N_("invalid"), N_("spam"), N_("duplicate"), N_("web"), N_("email"), N_("sms"),
     N_("received"), N_("acknowledge"), N_("respond"), N_("note"), N_("change_category"), N_("change_priority"),
     N_("assign"), N_("take"), N_("wait_on_customer"), N_("resolve"), N_("close"), N_("reopen"),
-    N_("customer_message"), N_("unlink_duplicate"), N_("release"), N_("duplicate_received"),
+    N_("customer_message"), N_("mark_spam"), N_("mark_invalid"), N_("unlink_duplicate"), N_("release"), N_("duplicate_received"),
     N_("delivery_failed"), N_("delivered"), N_("customer_notified"), N_("acknowledgement_sent"), N_("sla_warning"), N_("sla_breach"),
     N_("first_response"), N_("next_update"), N_("resolution"), N_("not_started"), N_("running"), N_("warning"),
     N_("paused"), N_("met"), N_("stopped"), N_("breached"),
@@ -153,7 +153,7 @@ def _fields(action: str, form: dict[str, str]) -> dict[str, Any]:
               "resolve": ("message", "resolution_code", "root_cause", "sub_cause", "five_whys"),
               "change_category": ("category", "reason"), "change_priority": ("priority", "reason"),
               "assign": ("assignee", "team"), "reopen": ("reopen_reason",), "unlink_duplicate": ("reason",),
-              "release": ("reason",)}.get(action, ())
+              "release": ("reason",), "mark_spam": ("reason",), "mark_invalid": ("reason",)}.get(action, ())
     renamed = {"note": "message", "reason": "message", "reopen_reason": "message"}
     fields: dict[str, Any] = {}
     for name in wanted:

@@ -79,6 +79,8 @@ ACTIONS: dict[str, tuple[str, type[BaseModel], str]] = {
     "reopen": ("reopen", s.ReopenBody, "manager"),
     "unlink_duplicate": ("unlink", s.OptionalMessageBody, "agent"),
     "release": ("release", s.OptionalMessageBody, "agent"),
+    "mark_spam": ("spam", s.OptionalMessageBody, "agent"),
+    "mark_invalid": ("invalid", s.OptionalMessageBody, "agent"),
 }
 
 

@@ -164,7 +164,7 @@ def test_attachments_download_by_short_lived_link_and_images_are_previewed(site)
     page.goto(f"{site['origin']}/console/complaints/{reference}")
     entry = page.locator(".entry.customer").last
     assert "too large to keep" in entry.inner_text()
-    assert entry.locator("img.preview").evaluate("img => img.complete && img.naturalWidth") == 1  # previewed
+    assert entry.locator("img.preview").evaluate("img => img.decode().then(() => img.naturalWidth)") == 1  # shown
     link = entry.locator("a:has-text('broken-lamp.png')").get_attribute("href")
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     answer = requests.get(link, cookies=cookies, allow_redirects=False, timeout=10)

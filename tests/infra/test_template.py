@@ -159,7 +159,7 @@ def test_the_scheduler_role_may_only_send_to_the_timer_queue(template):
 def test_complaints_table_has_the_query_indexes(template):
     indexes = template["Resources"]["ComplaintsTable"]["Properties"]["GlobalSecondaryIndexes"]
     assert {i["IndexName"] for i in indexes} == {"by_team_due", "by_email", "by_phone", "by_category", "by_status",
-                                                 "by_month", "by_triage"}
+                                                 "by_month", "by_triage", "by_team_sla_due", "by_assignee_due"}
     for index in indexes:
         assert [k["KeyType"] for k in index["KeySchema"]] == ["HASH", "RANGE"]
 

@@ -8,9 +8,9 @@ from pynamodb.models import Model
 
 from chalicelib.adapters.dynamo_repository import DynamoComplaintRepository
 from chalicelib.domain.errors import ConcurrentModification, InvalidCommand, NotFound
-from chalicelib.domain.lifecycle import Actor, Command, apply
+from chalicelib.domain.lifecycle import CUSTOMER as CUSTOMER_ACTOR, Actor, Command, apply
 from chalicelib.domain.model import Attachment, Channel, Event, Sender, Status, Visibility
-from chalicelib.domain.ports import ComplaintQuery
+from chalicelib.domain.ports import ComplaintQuery, Lane
 from tests.fakes import T0, make_complaint
 
 ADA = Sender(name="Ada Lovelace", email="ada@example.com", phone="+442079460958")
@@ -190,6 +190,8 @@ def test_reads_never_scan(repo):
         found |= {c.reference for c in repo.for_customer("ada@example.com", "+442079460958")}
         found |= {c.reference for c in repo.open_for_team("logistics", due_before=T0 + timedelta(days=1))}
         found |= {c.reference for c in repo.for_category("billing", T0.replace(month=1), T0)}
+        found |= {c.reference for c in repo.open_for_assignee("agent-1").items}
+        found |= {c.reference for c, _ in repo.read_lane(Lane("team", "billing"), 5, bound=T0).items}
         repo.history("CMP-20261122-AAAAA")
         repo.get("CMP-20261122-AAAAA")
         repo.reference_for_message("web#CMP-20261122-AAAAA")
@@ -209,3 +211,69 @@ def test_appending_claims_the_channel_message_in_the_same_write(repo):
     again, event_again = apply(repo.get("CMP-20261122-FLWUP"), command, Actor("customer", "customer"), T0)
     assert repo.save(again, event_again, claim="email#<reply-1@example.com>") is False
     assert [e.type for e in repo.history("CMP-20261122-FLWUP")].count("customer_message") == 1
+
+
+@pytest.fixture(params=["dynamodb", "fake"])
+def lanes_repo(request, aws):
+    """The lanes the inbox reads, on DynamoDB and on the unit tests' fake: one contract, so they stay in step."""
+    from tests.fakes import InMemoryComplaintRepository
+
+    return DynamoComplaintRepository() if request.param == "dynamodb" else InMemoryComplaintRepository()
+
+
+def test_open_for_assignee_pages_through_a_members_open_complaints_soonest_deadline_first(lanes_repo):
+    repo = lanes_repo
+    for hours in (5, 1, 3, 2, 4):
+        store(repo, f"CMP-20261122-MINE{hours}", assignee="agent-1", first_response_due_at=T0 + timedelta(hours=hours))
+    store(repo, "CMP-20261122-OTHER", assignee="agent-2")
+    store(repo, "CMP-20261122-NOONE", assignee=None)
+    # Breached past every SLA instant: no next_due_at (the sweeper's index drops it), still first in the inbox.
+    store(repo, "CMP-20261122-LATE0", assignee="agent-1", first_response_due_at=T0 - timedelta(days=2),
+          next_due_at=None, breached=True)
+
+    pages, cursor = [], None
+    while True:
+        page = repo.open_for_assignee("agent-1", limit=2, cursor=cursor)
+        pages.append([c.reference[-5:] for c in page.items])
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert pages == [["LATE0", "MINE1"], ["MINE2", "MINE3"], ["MINE4", "MINE5"]]
+    assert repo.open_for_assignee("agent-2").items[0].reference == "CMP-20261122-OTHER"
+    assert repo.open_for_assignee("nobody").items == []
+
+
+def test_the_assignee_index_is_sparse_closed_spam_and_unassigned_complaints_leave_it(lanes_repo):
+    repo = lanes_repo
+    for name in ("DONE0", "SPAM0", "WAIT0", "KEEP0"):
+        store(repo, f"CMP-20261122-{name}", assignee="agent-1", status=Status.IN_PROGRESS)
+    store(repo, "CMP-20261122-NOONE", assignee=None)
+    act(repo, "CMP-20261122-DONE0", Command("resolve", resolution_code="fixed", root_cause="process"))
+    act(repo, "CMP-20261122-SPAM0", Command("mark_spam"))
+    act(repo, "CMP-20261122-WAIT0", Command("wait_on_customer"))  # still open: still mine
+    later = act(repo, "CMP-20261122-NOONE", Command("customer_message", message="Any news?"), CUSTOMER_ACTOR)
+    assert repo.get(later.reference).customer_wrote_at == T0  # round-trips
+
+    assert sorted(c.reference[-5:] for c in repo.open_for_assignee("agent-1").items) == ["KEEP0", "WAIT0"]
+    team = repo.read_lane(Lane("team", "logistics"), 10)
+    assert sorted(c.reference[-5:] for c, _ in team.items) == ["KEEP0", "NOONE", "WAIT0"] and team.after is None
+    act(repo, "CMP-20261122-NOONE", Command("assign", assignee="agent-1"))
+    assert "CMP-20261122-NOONE" in {c.reference for c in repo.open_for_assignee("agent-1").items}
+    if isinstance(repo, DynamoComplaintRepository):  # the attributes themselves are gone, not just emptied
+        from chalicelib.adapters.dynamo_tables import ComplaintModel
+
+        for name in ("DONE0", "SPAM0"):
+            item = ComplaintModel.get(f"CMP-20261122-{name}")
+            assert (item.open_assignee, item.open_team, item.sla_due_at) == (None, None, None)
+
+
+def test_lanes_read_newest_first_within_a_bound_and_go_on_after_a_position(lanes_repo):
+    repo = lanes_repo
+    for day in (16, 18, 20, 22):
+        store(repo, f"CMP-202611{day}-SPAM0", status=Status.SPAM, team=None, created_at=T0.replace(day=day))
+    first = repo.read_lane(Lane("status", "spam"), 2, bound=T0.replace(day=17))
+    assert [c.reference for c, _ in first.items] == ["CMP-20261122-SPAM0", "CMP-20261120-SPAM0"]
+    rest = repo.read_lane(Lane("status", "spam"), 2, first.after, bound=T0.replace(day=17))
+    assert [c.reference for c, _ in rest.items] == ["CMP-20261118-SPAM0"] and rest.after is None
+    due = repo.read_lane(Lane("team", "logistics"), 5, bound=T0)
+    assert due.items == [] and due.read == 0

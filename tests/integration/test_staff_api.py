@@ -226,6 +226,18 @@ def test_change_category_records_a_labelled_example(client, aws):
     assert event["message"] == "It is about a refund"
 
 
+def test_staff_mark_spam_then_release_it_through_the_api(client, aws):
+    reference = submitted(client, aws)
+    marked = act(client, reference, "spam", {"message": "Sells watches."})
+    assert marked.status_code == 200, marked.body
+    complaint, event = body(marked)["complaint"], body(marked)["history"][-1]
+    assert (complaint["status"], complaint["screening"]["outcome"], complaint["next_due_at"]) == ("spam", "spam", None)
+    assert (event["type"], event["data"]["example_for"]) == ("mark_spam", "screening_outcome")
+    assert body(act(client, reference, "invalid"))["error"] == "illegal_transition"  # no longer open
+    released = act(client, reference, "release")
+    assert body(released)["complaint"]["status"] == "new"
+
+
 def test_unknown_reference_is_404_for_staff(client, aws):
     for response in (
         client.http.get("/staff/complaints/CMP-20200101-ABCDE", headers=AGENT),

@@ -27,6 +27,8 @@ COMMANDS = {
     "unlink_duplicate": Command("unlink_duplicate", message="Different order: not a duplicate."),
     "release": Command("release", message="A real complaint with a link in it."),
     "duplicate_received": Command("duplicate_received", message="Same problem again, order 4411."),
+    "mark_spam": Command("mark_spam", message="Sells watches."),
+    "mark_invalid": Command("mark_invalid"),
 }
 PAIRS = [(status, action) for status in Status for action in TRANSITIONS]
 ALLOWED = [(s, a) for s, a in PAIRS if s in TRANSITIONS[a].allowed_from]
@@ -65,7 +67,7 @@ def test_allowed_action_changes_state_as_the_table_says_and_appends_one_event(st
     changed_fields = {
         name for name in ("status", "category", "priority", "assignee", "team", "acknowledged_at",
                           "first_response_at", "resolved_at", "resolution_code", "root_cause", "closed_at",
-                          "duplicate_of", "needs_triage")
+                          "duplicate_of", "needs_triage", "screening_outcome", "screening_reason")
         if getattr(before, name) != getattr(after, name)
     }
     assert set(event.changes) == changed_fields
@@ -230,6 +232,29 @@ def test_closed_is_terminal():
 def test_invalid_and_spam_only_take_notes_until_released():
     for status in (Status.INVALID, Status.SPAM):
         assert allowed_actions(status) == ["note", "release"]
+
+
+@pytest.mark.parametrize("action, status", [("mark_spam", Status.SPAM), ("mark_invalid", Status.INVALID)])
+def test_staff_mark_an_open_complaint_spam_or_invalid_with_the_reason_as_a_labelled_example(action, status):
+    complaint = make_complaint(status=Status.IN_PROGRESS, assignee="agent-1", needs_triage=True)
+    marked, event = apply(complaint, Command(action, message=" Sells watches. "), AGENT, NOW)
+
+    assert marked.status == status and marked.next_due_at is None  # out of every open queue, no clock
+    assert marked.screening_outcome == status.value
+    assert marked.screening_reason == f"marked {status.value} by agent-1: Sells watches."
+    assert event.changes["status"] == {"old": "in_progress", "new": status.value}
+    assert event.visibility == Visibility.INTERNAL
+    assert event.data["example_for"] == "screening_outcome"
+    assert event.data["predicted"]["screening_outcome"] == "accepted"
+    assert allowed_actions(status) == ["note", "release"]
+    released, _ = apply(marked, Command("release"), AGENT, NOW)  # the review can be undone
+    assert (released.status, released.screening_outcome, released.screening_reason) == (Status.NEW, "accepted", None)
+
+
+def test_only_open_complaints_are_marked_spam():
+    for status in (Status.RESOLVED, Status.CLOSED, Status.SPAM, Status.DUPLICATE):
+        with pytest.raises(IllegalTransition, match=f"cannot mark spam a complaint that is {status.value}"):
+            apply(make_complaint(status=status), Command("mark_spam"), AGENT, NOW)
 
 
 def test_staff_are_never_offered_the_customers_own_action():

@@ -285,6 +285,14 @@ def test_released_spam_becomes_volume_and_leaves_the_screened_out_count():
     assert (report.screened_out, report.volume, report.backlog) == (0, 1, 1)
 
 
+def test_spam_marked_by_staff_leaves_volume_and_backlog_for_the_screened_out_count():
+    s = Script()
+    s.receive("S", mon(9), Channel.WEB, "billing", "t", "alice")
+    s.do("S", mon(10), "mark_spam", "Sells watches.")
+    report = kpis(s.week())
+    assert (report.screened_out, report.volume, report.backlog) == (1, 0, 0)
+
+
 def test_accepted_complaints_count_under_the_priority_rule_that_set_their_level():
     s = Script()
     media = {"priority_rule": "media", "priority": "P2", "priority_raised": 0}

@@ -154,6 +154,14 @@ def test_waiting_on_the_customer_pauses_the_clocks_and_their_timers(world, repo)
     assert f"{reference}-resolution-breach" in world.timers.live
 
 
+def test_a_complaint_marked_spam_has_its_timers_deleted(world, repo):
+    reference = world.pipeline.process(make_message(requested_category="billing")).reference
+    assert world.timers.live
+    world.service.perform(reference, Command("mark_spam", message="Sells watches."), AGENT)
+    assert world.timers.live == {} and repo.get(reference).timers == {}
+    assert repo.get(reference).next_due_at is None
+
+
 def test_a_reprioritisation_that_shortens_the_target_moves_the_timers(world, repo):
     reference = world.pipeline.process(make_message(requested_category="delivery")).reference
     before = world.timers.live[f"{reference}-first_response-breach"][0]

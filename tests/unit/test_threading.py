@@ -31,6 +31,22 @@ def test_a_reply_naming_the_complaint_is_appended_as_a_public_customer_message(p
     assert [s.kind for s in notifier.sent] == ["acknowledgement"]  # follow-ups are not acknowledged again
 
 
+def test_the_complaint_says_the_customer_wrote_since_our_last_reply_until_a_reply_reaches_them(pipeline, repo, clock):
+    reference = first_complaint(pipeline)
+    assert repo.get(reference).customer_wrote_at is None  # the first message: "no reply yet" says it
+    first_follow_up = clock.advance(hours=1)
+    pipeline.process(make_message("Any news?", thread_reference=reference))
+    clock.advance(hours=1)
+    pipeline.process(make_message("Hello?", thread_reference=reference))
+    assert repo.get(reference).customer_wrote_at == first_follow_up  # the oldest unanswered message
+    move(repo, clock, reference, Command("note", message="Chasing the courier."),
+         Command("wait_on_customer"))  # neither reaches the customer
+    assert repo.get(reference).customer_wrote_at == first_follow_up
+    move(repo, clock, reference, Command("respond", message="The courier found it."))
+    assert repo.get(reference).customer_wrote_at is None
+    assert all("customer_wrote_at" not in e.changes for e in repo.history(reference))  # derived, like next_due_at
+
+
 def test_a_reply_reopens_a_resolved_complaint_and_ends_waiting(pipeline, repo, clock):
     waiting = first_complaint(pipeline)
     move(repo, clock, waiting, Command("wait_on_customer", message="Which address?"))

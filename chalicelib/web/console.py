@@ -83,6 +83,7 @@ def show(template: str, viewer: Viewer | None, status: int = 200, cookie: str | 
     from .render import render
 
     language = language_of(viewer)
+    context.setdefault("attention", _attention(viewer))
     body = render(f"console/{template}", language, viewer=viewer, url=absolute_url, now=datetime.now(timezone.utc),
                   timezone=viewer.member.timezone if viewer else "UTC", here=_request().context.get("path", HOME),
                   **context)
@@ -90,6 +91,15 @@ def show(template: str, viewer: Viewer | None, status: int = 200, cookie: str | 
     if cookie:
         headers["Set-Cookie"] = cookie
     return html_response(body, status, headers)
+
+
+def _attention(viewer: Viewer | None) -> int:
+    """How many of the member's open complaints have a customer who wrote since our last reply (one Query, at most
+    one page of their soonest due)."""
+    if viewer is None:
+        return 0
+    mine = services.repository.open_for_assignee(viewer.id, 25)
+    return sum(1 for complaint in mine.items if complaint.customer_wrote_at is not None)
 
 
 def script() -> Response:

@@ -121,6 +121,9 @@ def test_a_customer_reply_on_an_open_page_is_announced_and_keys_work(site):
     from chalicelib.domain.model import Channel
 
     reference = new_complaint("The refund for order 5521 never arrived.")
+    if services.repository.get(reference).assignee != "agent":
+        services.complaint_service.perform(reference, Command("assign", assignee="agent", team="customer-care"),
+                                           Actor("manager", "manager"))
     page = as_user(site, "agent")
     page.add_init_script("window.consolePollMs = 300")
     page.goto(f"{site['origin']}/console/complaints/{reference}")
@@ -139,6 +142,14 @@ def test_a_customer_reply_on_an_open_page_is_announced_and_keys_work(site):
     assert page.locator("#message").input_value() == "Draft: checking with billing"  # the draft stays
     page.click("main a:has-text('Refresh')")
     assert "bank statement" in page.locator(".entry.customer").last.inner_text()
+    assert "of yours: the customer wrote" in page.locator("header a.attention").inner_text()  # on every page
+    page.goto(f"{site['origin']}/console/inbox?view=mine")
+    page.keyboard.press("/")  # the inbox's search
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.locator("#q").blur()
+    page.keyboard.press("j")
+    page.keyboard.press("o")
+    page.wait_for_url("**/console/complaints/**")
 
 
 def test_attachments_download_by_short_lived_link_and_images_are_previewed(site):

@@ -15,7 +15,7 @@ from typing import Any
 from chalicelib.domain.errors import ConcurrentModification, InvalidCommand, NotFound
 from chalicelib.domain.model import Channel, Complaint, Event, IntakeMessage, Sender
 from chalicelib.domain.inbox import lane_page, queue_due
-from chalicelib.domain.ports import Chunk, ComplaintQuery, Delivery, Lane, Page, Position
+from chalicelib.domain.ports import Chunk, ComplaintQuery, Delivery, Lane, Page, Position, assignee_key
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
 
@@ -128,7 +128,7 @@ class InMemoryComplaintRepository:
         """The sparse indexes as DynamoDB keeps them: a lane's members in (sort value, reference) order."""
         sort = queue_due if lane.ascending else (lambda c: c.created_at)
         member = {
-            "assignee": lambda c: c.status.is_open and c.assignee == lane.key,
+            "assignee": lambda c: assignee_key(c) == lane.key,
             "team": lambda c: c.status.is_open and c.team == lane.key,
             "status": lambda c: c.status.value == lane.key,
             "triage": lambda c: lane.key == "needs_triage" and c.needs_triage and c.status.is_open,

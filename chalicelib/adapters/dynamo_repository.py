@@ -14,7 +14,7 @@ from pynamodb.transactions import TransactWrite
 from ..domain.errors import ConcurrentModification, InvalidCommand, NotFound
 from ..domain.model import Attachment, Channel, Complaint, Event, Sender, Status, Visibility
 from ..domain.inbox import lane_page, queue_due
-from ..domain.ports import Chunk, ComplaintQuery, Lane, Page, Position
+from ..domain.ports import Chunk, ComplaintQuery, Lane, Page, Position, assignee_key
 from .dynamo_tables import ComplaintModel, EventModel, MessageIndexModel
 
 MAX_MONTHS_BACK = 24
@@ -288,7 +288,7 @@ def _to_item(c: Complaint) -> ComplaintModel:
         team=c.team,
         open_team=c.team if c.status.is_open and c.team else None,
         assignee=c.assignee,
-        open_assignee=c.assignee if c.status.is_open and c.assignee else None,
+        open_assignee=assignee_key(c),
         created_at=c.created_at,
         created_month=f"{c.created_at:%Y-%m}",
         updated_at=c.updated_at,

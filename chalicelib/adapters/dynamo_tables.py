@@ -3,7 +3,7 @@
 complaints        reference                      -> one complaint
   by_team_due     open_team + next_due_at        -> a team's complaints with an SLA instant coming (sparse): the sweeper
   by_team_sla_due open_team + sla_due_at         -> a team's open complaints, soonest SLA deadline first (sparse): inbox
-  by_assignee_due open_assignee + sla_due_at     -> a member's open complaints, soonest SLA deadline first (sparse)
+  by_assignee_due open_assignee + sla_due_at     -> a member's open complaints, or a team's unassigned ones, soonest SLA deadline first
   by_email        customer_email + created_at    -> a customer's complaints (duplicates, repeat complainers)
   by_phone        customer_phone + created_at    -> the same, for phone identities (E.164)
   by_category     category + created_at          -> analytics by category and date
@@ -71,7 +71,7 @@ class ComplaintModel(Model):
     team = UnicodeAttribute(null=True)
     open_team = UnicodeAttribute(null=True)  # == team while open, absent otherwise (sparse index)
     assignee = UnicodeAttribute(null=True)
-    open_assignee = UnicodeAttribute(null=True)  # == assignee while open and assigned, absent otherwise (sparse index)
+    open_assignee = UnicodeAttribute(null=True)  # while open: the assignee, or "unassigned#<team>"; absent otherwise
     created_at = UTCDateTimeAttribute()
     created_month = UnicodeAttribute()
     updated_at = UTCDateTimeAttribute()

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable
 
 from .lifecycle import next_due
 from .model import Complaint
-from .ports import Chunk, ComplaintRepository, Lane, Page, Position
+from .ports import UNASSIGNED, Chunk, ComplaintRepository, Lane, Page, Position
 
 
 def queue_due(complaint: Complaint) -> datetime | None:
@@ -60,7 +60,7 @@ DUE_SOON = timedelta(hours=4)  # the `due` view: deadlines within this, and thos
 # Items one page of a view reads at most. A view whose index serves it reads a page and one item (limit + 1), or,
 # merging several lanes (one per team), about a page plus a chunk per lane (chunks of (page + 1) / lanes), since a
 # lane is read only while it may hold a row ahead of what the others offer. A view that filters what it reads
-# (`unassigned`: the team lanes hold assigned complaints too; the form's filters) reads the rows it shows plus every
+# (the form's filters) reads the rows it shows plus every
 # item it skips: its reads grow with the page size times the number of teams, plus the skipped ones (its chunks grow
 # with the share a lane skipped, for fewer round trips). READ_CAP stops a page there, and the page says so; Next page
 # goes on from where it stopped.
@@ -110,10 +110,6 @@ def _always(_: Complaint) -> bool:
     return True
 
 
-def _unassigned(c: Complaint) -> bool:
-    return c.assignee is None
-
-
 @dataclass(frozen=True)
 class Plan:
     """What a page reads: lanes of one kind (merged in their order), a bound, the rows it keeps, at most `cap`."""
@@ -145,8 +141,9 @@ def plan(view: str, member: Any, configured_teams: Iterable[str], now: datetime,
 
     if view == "mine":
         return Plan((Lane("assignee", member.id),), keep=combined(_always))
-    if view == "unassigned":
-        return Plan(teams(mine), keep=combined(_unassigned))
+    if view == "unassigned":  # by_assignee_due keeps a team's unassigned ones under UNASSIGNED + team
+        chosen = [t for t in mine if filters.team in (None, t)]
+        return Plan(tuple(Lane("assignee", UNASSIGNED + t) for t in chosen), keep=combined(_always))
     if view == "due":
         return Plan(teams(mine), bound=now + DUE_SOON, keep=combined(_always))
     if view == "all":

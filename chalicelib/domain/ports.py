@@ -34,6 +34,18 @@ LANE_KINDS = DUE_LANES | {"status", "triage", "email", "phone", "month"}
 Position = tuple[str, str]  # (the index's sort value as stored, reference): where a read of a lane stopped
 
 
+UNASSIGNED = "unassigned#"  # by_assignee_due's key for a team's open complaints that nobody has: UNASSIGNED + team
+
+
+def assignee_key(complaint: Complaint) -> str | None:
+    """The complaint's key in by_assignee_due: its assignee, or UNASSIGNED + its team; None once closed."""
+    if not complaint.status.is_open:
+        return None
+    if complaint.assignee:
+        return complaint.assignee
+    return UNASSIGNED + complaint.team if complaint.team else None
+
+
 @dataclass(frozen=True)
 class Lane:
     """One partition of an index that a staff queue reads, in the index's order.

@@ -10,7 +10,7 @@ from chalicelib.adapters.dynamo_repository import DynamoComplaintRepository
 from chalicelib.domain.errors import ConcurrentModification, InvalidCommand, NotFound
 from chalicelib.domain.lifecycle import CUSTOMER as CUSTOMER_ACTOR, Actor, Command, apply
 from chalicelib.domain.model import Attachment, Channel, Event, Sender, Status, Visibility
-from chalicelib.domain.ports import ComplaintQuery, Lane
+from chalicelib.domain.ports import UNASSIGNED, ComplaintQuery, Lane
 from tests.fakes import T0, make_complaint
 
 ADA = Sender(name="Ada Lovelace", email="ada@example.com", phone="+442079460958")
@@ -243,7 +243,7 @@ def test_open_for_assignee_pages_through_a_members_open_complaints_soonest_deadl
     assert repo.open_for_assignee("nobody").items == []
 
 
-def test_the_assignee_index_is_sparse_closed_spam_and_unassigned_complaints_leave_it(lanes_repo):
+def test_the_assignee_index_is_sparse_closed_and_spam_complaints_leave_it_unassigned_ones_wait_by_team(lanes_repo):
     repo = lanes_repo
     for name in ("DONE0", "SPAM0", "WAIT0", "KEEP0"):
         store(repo, f"CMP-20261122-{name}", assignee="agent-1", status=Status.IN_PROGRESS)
@@ -257,8 +257,11 @@ def test_the_assignee_index_is_sparse_closed_spam_and_unassigned_complaints_leav
     assert sorted(c.reference[-5:] for c in repo.open_for_assignee("agent-1").items) == ["KEEP0", "WAIT0"]
     team = repo.read_lane(Lane("team", "logistics"), 10)
     assert sorted(c.reference[-5:] for c, _ in team.items) == ["KEEP0", "NOONE", "WAIT0"] and team.after is None
+    nobody = repo.read_lane(Lane("assignee", UNASSIGNED + "logistics"), 10)  # the unassigned view's own partition
+    assert [c.reference[-5:] for c, _ in nobody.items] == ["NOONE"]
     act(repo, "CMP-20261122-NOONE", Command("assign", assignee="agent-1"))
     assert "CMP-20261122-NOONE" in {c.reference for c in repo.open_for_assignee("agent-1").items}
+    assert repo.read_lane(Lane("assignee", UNASSIGNED + "logistics"), 10).items == []
     if isinstance(repo, DynamoComplaintRepository):  # the attributes themselves are gone, not just emptied
         from chalicelib.adapters.dynamo_tables import ComplaintModel
 

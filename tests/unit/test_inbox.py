@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.domain import inbox
-from chalicelib.domain.inbox import Filters, plan, read_page, reply_state, search, sla_state, sort_rows, views_for
+from chalicelib.domain.inbox import NOBODY, Filters, plan, read_page, reply_state, search, sla_state, sort_rows, views_for
 from chalicelib.domain.model import Channel, Sender, Status
-from chalicelib.domain.ports import Lane
+from chalicelib.domain.ports import UNASSIGNED, Lane
 from chalicelib.domain.staff import StaffMember
 from tests.fakes import T0, InMemoryComplaintRepository, make_complaint
 
@@ -83,7 +83,7 @@ def test_a_merged_first_page_reads_about_a_page_whatever_the_backlog(repo):
 def test_a_filter_the_index_cannot_serve_stops_at_the_cap_and_next_page_goes_on(repo):
     for n in range(1, 41):
         add(repo, n, team="billing", assignee=None if n in (3, 38) else "agent-9")
-    first_plan = replace(plan("unassigned", AGENT, TEAMS, NOW), cap=20)
+    first_plan = replace(plan("all", AGENT, ("billing",), NOW, Filters(assignee=NOBODY)), cap=20)
     first = read_page(repo, first_plan, 5)
     assert [c.reference[-5:] for c in first.rows] == ["00003"] and first.capped and first.count == "1+"
     assert first.read <= 20
@@ -115,7 +115,8 @@ def test_the_other_views_read_their_own_index(repo):
     assert plan("waiting", AGENT, TEAMS, NOW).lanes == (Lane("status", "waiting_on_customer"),)
     assert plan("duplicates", AGENT, TEAMS, NOW).lanes == (Lane("status", "duplicate"),)
     assert plan("all", MANAGER, TEAMS, NOW).lanes == tuple(Lane("team", t) for t in sorted(TEAMS))
-    assert plan("unassigned", MANAGER, TEAMS, NOW).lanes == tuple(Lane("team", t) for t in sorted(TEAMS))
+    assert plan("unassigned", MANAGER, TEAMS, NOW).lanes == tuple(
+        Lane("assignee", UNASSIGNED + t) for t in sorted(TEAMS))  # served by the index: no filtering
     assert plan("unassigned", replace(AGENT, teams=()), TEAMS, NOW).lanes == ()  # an agent in no team
     assert plan("all", MANAGER, TEAMS, NOW, Filters(team="billing")).lanes == (Lane("team", "billing"),)
     with pytest.raises(ValueError):
@@ -213,8 +214,16 @@ def test_a_filtered_read_grows_its_chunks_and_shares_the_cap_between_lanes(repo)
         return real(lane, limit, after, bound)
 
     repo.read_lane = counted
-    result = read_page(repo, replace(plan("unassigned", AGENT, TEAMS, NOW), cap=60), 25)
+    unassigned = Filters(assignee=NOBODY)
+    result = read_page(repo, replace(plan("all", AGENT, ("billing", "logistics"), NOW, unassigned), cap=60), 25)
     assert result.capped and result.read <= 60 and len(calls) <= 8
     assert {key for key, _ in calls} == {"billing", "logistics"}  # neither lane starved by the other
     assert [c.reference[-5:] for c in result.rows] == [f"{n:05d}" for n in range(10, 61, 10)][:len(result.rows)]
     assert len(result.rows) >= 4
+
+
+def test_the_unassigned_view_reads_only_what_it_shows(repo):
+    for n in range(1, 41):
+        add(repo, n, team="billing", assignee=None if n in (3, 38) else "agent-9")
+    page = read_page(repo, plan("unassigned", AGENT, TEAMS, NOW), 5)
+    assert [c.reference[-5:] for c in page.rows] == ["00003", "00038"] and page.read <= 2 + len(AGENT.teams)

@@ -157,7 +157,8 @@ def _show(viewer: Viewer, params: dict[str, list[str]], outcomes: list[Outcome] 
                              key=lambda m: m[1].casefold()),
         "actions": {name: label for name, (label, _, role) in ACTIONS.items() if viewer.can(role)},
     }
-    return show("inbox.html", viewer, view=view, views=[(v, VIEW_TITLES[v], counts[v]) for v in views],
+    polled = searched.plan is None and not cursor and not filters.active
+    return show("inbox.html", viewer, view=view, stamp=stamp(result.rows) if polled else None, views=[(v, VIEW_TITLES[v], counts[v]) for v in views],
                 title=VIEW_TITLES[view], hint=VIEW_HINTS[view], rows=rows, result=result, filters=filters, sort=sort,
                 searched=searched, search_kinds=SEARCH_KINDS, search_days=inbox.SEARCH_DAYS,
                 search_cap=inbox.SEARCH_READ_CAP, read_cap=plan.cap, options=options, outcomes=outcomes,
@@ -165,6 +166,25 @@ def _show(viewer: Viewer, params: dict[str, list[str]], outcomes: list[Outcome] 
                 next_url=f"{PATH}?{urlencode([*parse_qs(here).items(), ('cursor', result.cursor)], doseq=True)}"
                 if result.cursor else None, first_url=f"{PATH}?{here}" if cursor else None, nobody=inbox.NOBODY,
                 teams=inbox.teams_of(viewer.member, config.teams))
+
+
+def stamp(rows: list[Any]) -> str:
+    """What the page's poll compares: the first page's complaints and their versions."""
+    import hashlib
+
+    return hashlib.sha256("|".join(f"{c.reference}:{c.version}" for c in rows).encode()).hexdigest()[:16]
+
+
+@page("agent")
+def inbox_version(viewer: Viewer) -> Response:
+    """What an open inbox polls: the stamp of its view's first page (the reads of that page, about 26 to 31 items)."""
+    view = _one(_request_params(), "view") or "mine"
+    if view not in inbox.views_for(viewer.role):
+        raise NotFound(f"no inbox view {view!r}")
+    config = services.live_config.current()
+    plan = inbox.plan(view, viewer.member, config.teams, services.clock.now())
+    rows = inbox.read_page(services.repository, plan, inbox.PAGE_SIZE).rows
+    return Response(body={"version": stamp(rows)}, status_code=200, headers={"Cache-Control": "no-store"})
 
 
 # -- bulk actions --------------------------------------------------------------------------------------------------
@@ -216,3 +236,4 @@ class NotAllowed(DomainError):
 
 add_route(PATH, "GET", inbox_page)
 add_route(PATH, "POST", inbox_action)
+add_route(f"{PATH}/version", "GET", inbox_version)

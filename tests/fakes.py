@@ -78,6 +78,9 @@ class InMemoryComplaintRepository:
     def history(self, reference: str) -> list[Event]:
         return sorted(copy.deepcopy(self.events.get(reference, [])), key=lambda e: e.seq)
 
+    def event(self, reference: str, seq: int) -> Event | None:
+        return next((copy.deepcopy(e) for e in self.events.get(reference, []) if e.seq == seq), None)
+
     def search(self, query: ComplaintQuery) -> Page:
         def wanted(c: Complaint) -> bool:
             return (

@@ -111,6 +111,12 @@ class DynamoComplaintRepository:
     def history(self, reference: str) -> list[Event]:
         return [_event_from_item(item) for item in EventModel.query(reference, consistent_read=True)]
 
+    def event(self, reference: str, seq: int) -> Event | None:
+        try:
+            return _event_from_item(EventModel.get(reference, seq, consistent_read=True))
+        except EventModel.DoesNotExist:
+            return None
+
     def for_customer(self, email: str | None, phone: str | None, limit: int = 50) -> list[Complaint]:
         found: dict[str, Complaint] = {}
         for index, identity in ((ComplaintModel.by_email, email), (ComplaintModel.by_phone, phone)):
@@ -286,6 +292,7 @@ def _to_item(c: Complaint) -> ComplaintModel:
         category=c.category,
         priority=c.priority,
         team=c.team,
+        tier=c.tier,
         open_team=c.team if c.status.is_open and c.team else None,
         assignee=c.assignee,
         open_assignee=assignee_key(c),
@@ -333,6 +340,7 @@ def _from_item(i: ComplaintModel) -> Complaint:
         category=i.category,
         priority=i.priority,
         team=i.team,
+        tier=i.tier,
         assignee=i.assignee,
         created_at=i.created_at,
         updated_at=i.updated_at,

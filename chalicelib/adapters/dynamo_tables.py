@@ -69,6 +69,7 @@ class ComplaintModel(Model):
     category = UnicodeAttribute()
     priority = UnicodeAttribute()
     team = UnicodeAttribute(null=True)
+    tier = UnicodeAttribute(null=True)
     open_team = UnicodeAttribute(null=True)  # == team while open, absent otherwise (sparse index)
     assignee = UnicodeAttribute(null=True)
     open_assignee = UnicodeAttribute(null=True)  # while open: the assignee, or "unassigned#<team>"; absent otherwise

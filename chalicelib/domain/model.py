@@ -95,6 +95,7 @@ class Complaint:
     category: str = "general"
     priority: str = "P3"
     team: str | None = None
+    tier: str | None = None  # the customer's tier when the complaint arrived (configuration: customer_tiers)
     assignee: str | None = None
     next_due_at: datetime | None = None
     first_response_due_at: datetime | None = None

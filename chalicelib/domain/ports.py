@@ -137,6 +137,9 @@ class ComplaintRepository(Protocol):
 
     def history(self, reference: str) -> list[Event]: ...
 
+    def event(self, reference: str, seq: int) -> Event | None:
+        """One entry of the history (one GetItem)."""
+
     def set_next_due(self, reference: str, version: int, next_due_at: datetime | None) -> None:
         """Moves the next due instant (derived, no event) if the complaint is still at `version`."""
 

@@ -219,6 +219,7 @@ class IntakePipeline:
             created_at=message.received_at,
             updated_at=now,
             language=message.language,
+            tier=self.sla.tier_of(message.sender),
             category=classification.category,
             priority=classification.priority,
             classification=classification.as_dict(),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from .model import Complaint, Event, IntakeMessage
+from .model import Complaint, Event, IntakeMessage, Sender
 
 DEFAULT_CATEGORIES = ("product", "service_attitude", "billing", "delivery", "technical", "policy", "general")
 DEFAULT_TEAMS = {
@@ -101,6 +101,9 @@ class SlaKeeper(Protocol):
     def sync_timers(self, before: Complaint | None, after: Complaint) -> int:
         """Brings the one-time timers in step with `after` (after it was saved)."""
 
+    def tier_of(self, sender: Sender) -> str | None:
+        """The customer's tier, which policies may name (None: no tier)."""
+
 
 class Router(Protocol):
     def route(self, complaint: Complaint) -> Routing: ...
@@ -171,6 +174,9 @@ class FixedTargetsSla:
 
     def sync_timers(self, before: Complaint | None, after: Complaint) -> int:
         return 0
+
+    def tier_of(self, sender: Sender) -> str | None:
+        return None
 
 
 @dataclass

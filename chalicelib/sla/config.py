@@ -81,6 +81,30 @@ class Policy(_Model):
         )
 
 
+class TierRule(_Model):
+    """The customers of one tier: by e-mail domain, e-mail address or phone number. Rules are tried in order and
+    the first that names the sender gives the complaint its tier, stamped when it arrives."""
+
+    tier: str = Field(min_length=1, max_length=40)
+    domains: list[str] = []  # e.g. "bigcorp.com" (also matches its subdomains)
+    emails: list[str] = []
+    phones: list[str] = []  # E.164
+
+    @field_validator("domains", "emails")
+    @classmethod
+    def _lower(cls, values: list[str]) -> list[str]:
+        return [v.strip().lower().lstrip("@") for v in values]
+
+    def names(self, email: str | None, phone: str | None) -> bool:
+        if phone and phone in self.phones:
+            return True
+        if not email:
+            return False
+        email = email.lower()
+        domain = email.rpartition("@")[2]
+        return email in self.emails or any(domain == d or domain.endswith("." + d) for d in self.domains)
+
+
 class Calendar(_Model):
     timezone: str  # IANA name, e.g. Europe/London
     hours: dict[str, list[str]]  # weekday -> ["09:00-17:00"] (several ranges allow a lunch break)
@@ -244,6 +268,7 @@ class SlaConfig(_Model):
     escalation: Escalation
     alerts: Alerts = Alerts()
     canned_responses: list[CannedResponse] = []
+    customer_tiers: list[TierRule] = []
     categories: dict[str, Category] = Field(default_factory=_default_categories)
     root_causes: dict[str, RootCause] = Field(default_factory=_default_root_causes)
 
@@ -263,6 +288,12 @@ class SlaConfig(_Model):
             if unknown:
                 problems.append(f"policies[{i}] ({policy.name}).teams: unknown team {unknown[0]!r} "
                                 f"({_known(self.teams)})")
+        tiers = {rule.tier for rule in self.customer_tiers}
+        for i, policy in enumerate(self.policies):
+            unknown = [t for t in policy.tiers or () if t not in tiers]
+            if unknown:
+                problems.append(f"policies[{i}] ({policy.name}).tiers: no customer_tiers rule gives tier "
+                                f"{unknown[0]!r} ({_known(tiers)})")
         for name, team in self.teams.items():
             if team.calendar not in calendars:
                 problems.append(f"teams.{name}.calendar: unknown calendar {team.calendar!r} ({_known(calendars)})")
@@ -323,6 +354,10 @@ class SlaConfig(_Model):
             if policy.matches(priority, category, channel, tier, team):
                 return policy
         raise LookupError(f"no SLA policy matches priority {priority!r}")
+
+    def tier_of(self, email: str | None, phone: str | None) -> str | None:
+        """The customer's tier: the first customer_tiers rule naming their e-mail, domain or phone, else None."""
+        return next((rule.tier for rule in self.customer_tiers if rule.names(email, phone)), None)
 
     def calendar(self, name: str) -> BusinessCalendar:
         return self._calendars[name]

@@ -12,7 +12,7 @@ from typing import Any, Callable, Protocol
 
 from ..domain.errors import ConcurrentModification
 from ..domain.lifecycle import SYSTEM
-from ..domain.model import Complaint, Event, Visibility
+from ..domain.model import Complaint, Event, Sender, Visibility
 from ..domain.ports import AlertPublisher, ComplaintRepository
 from ..domain.stages import Routing
 from .clocks import SlaClocks, compute_clocks, next_deadline
@@ -75,8 +75,12 @@ class SlaKeeper:
         return self._config()
 
     def clocks(self, complaint: Complaint, history: list[Event], now: datetime) -> SlaClocks:
-        terms = self.config.terms_for(complaint.priority, complaint.category, complaint.channel, complaint.team)
+        terms = self.config.terms_for(complaint.priority, complaint.category, complaint.channel, complaint.team,
+                                       complaint.tier)
         return compute_clocks(complaint.created_at, history, terms, now)
+
+    def tier_of(self, sender: Sender) -> str | None:
+        return self.config.tier_of(sender.email, sender.phone)
 
     def stamp(self, complaint: Complaint, history: list[Event], now: datetime) -> Complaint:
         """The complaint with its deadlines, breach flag and next due instant (what the timers and the sweeper

@@ -194,6 +194,7 @@ class ComplaintView(_Schema):
     category: str
     priority: Priority
     team: Optional[str] = None
+    tier: Optional[str] = None  # the customer's tier when the complaint arrived
     assignee: Optional[str] = None
     breached: bool
     duplicate_of: Optional[str] = None

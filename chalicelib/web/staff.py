@@ -48,7 +48,7 @@ def explain_sla(request: Any, user: StaffUser, reference: str):
     keeper = services.sla_keeper
     clocks = keeper.clocks(complaint, history, services.clock.now())
     calendar = keeper.config.terms_for(complaint.priority, complaint.category, complaint.channel,
-                                       complaint.team).calendar
+                                       complaint.team, complaint.tier).calendar
     return s.SlaView(
         reference=reference, policy=clocks.policy, calendar=calendar.describe(), breached=clocks.breached,
         clocks=[clock_view(c) for c in clocks.current], update_cycles=[clock_view(c) for c in clocks.update_cycles],
@@ -147,7 +147,8 @@ def complaint_view(c: Complaint) -> s.ComplaintView:
         reference=c.reference, version=c.version, status=c.status.value, channel=c.channel.value,
         subject=c.subject, description=c.description,
         customer=s.Customer(name=c.sender.name, email=c.sender.email, phone=c.sender.phone),
-        language=c.language, category=c.category, priority=c.priority, team=c.team, assignee=c.assignee,
+        language=c.language, category=c.category, priority=c.priority, team=c.team, tier=c.tier,
+        assignee=c.assignee,
         breached=c.breached, duplicate_of=c.duplicate_of, needs_triage=c.needs_triage,
         screening={"outcome": c.screening_outcome, "reason": c.screening_reason},
         classification=c.classification, attachments=[a.__dict__ for a in c.attachments],

@@ -133,3 +133,28 @@ def test_canned_responses_name_known_placeholders_and_teams():
     with pytest.raises(SlaConfigError) as unknown_team:
         parse_config(text.replace('teams = ["billing"]', 'teams = ["nowhere"]'))
     assert list(unknown_team.value.fields) == ["canned_responses[2] (Refund issued).teams"]
+
+
+def test_customer_tiers_name_customers_by_address_domain_or_phone_and_the_first_rule_wins():
+    config = parse_config(DEFAULT + '''
+[[customer_tiers]]
+tier = "gold"
+emails = ["Boss@Example.com"]
+phones = ["+447700900123"]
+
+[[customer_tiers]]
+tier = "enterprise"
+domains = ["@example.com"]
+''')
+    assert config.tier_of("ops@premium.example", None) == "premium"  # the shipped rule comes first
+    assert config.tier_of("boss@example.com", None) == "gold"
+    assert config.tier_of("anyone@eu.example.com", None) == "enterprise"  # subdomains too
+    assert config.tier_of("anyone@notexample.com", None) is None
+    assert config.tier_of(None, "+447700900123") == "gold"
+    assert config.tier_of(None, None) is None
+
+
+def test_a_policy_naming_a_tier_no_rule_gives_is_refused():
+    with pytest.raises(SlaConfigError, match=r"policies\[1\] \(P2 premium customers\).tiers: no customer_tiers rule "
+                                             r"gives tier 'platinum'"):
+        parse_config(edited('tiers = ["premium"]', 'tiers = ["platinum"]'))

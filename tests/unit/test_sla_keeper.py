@@ -278,3 +278,13 @@ def test_an_alert_is_marked_sent_only_after_it_was_published(world, repo):
     (warning,) = world.check_at(reference, warning_at + MINUTE)  # the timer's retry, or the sweeper
     assert [a.dedup_key for a in world.alerts.published] == [warning.key]
     assert repo.get(reference).alerts_sent == (warning.key,)
+
+
+def test_a_premium_customer_is_stamped_with_its_tier_and_measured_by_the_premium_policy(world, repo):
+    premium = world.pipeline.process(make_message(sender=Sender(name="Bo", email="bo@premium.example"))).reference
+    plain = world.pipeline.process(make_message()).reference
+    for reference in (premium, plain):
+        world.service.perform(reference, Command("change_priority", priority="P2"), AGENT)
+    assert (repo.get(premium).tier, repo.get(plain).tier) == ("premium", None)
+    clocks = {ref: world.keeper.clocks(repo.get(ref), repo.history(ref), world.clock.now()) for ref in (premium, plain)}
+    assert (clocks[premium].policy, clocks[plain].policy) == ("P2 premium customers", "P2 high")

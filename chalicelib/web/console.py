@@ -94,12 +94,16 @@ def show(template: str, viewer: Viewer | None, status: int = 200, cookie: str | 
 
 
 def _attention(viewer: Viewer | None) -> int:
-    """How many of the member's open complaints have a customer who wrote since our last reply (one Query, at most
-    one page of their soonest due)."""
+    """The header's count for pages other than the inbox (which counts from the `mine` page it reads anyway): one
+    Query of the member's first page of open complaints, soonest due first."""
     if viewer is None:
         return 0
-    mine = services.repository.open_for_assignee(viewer.id, 25)
-    return sum(1 for complaint in mine.items if complaint.customer_wrote_at is not None)
+    return attention_in(services.repository.open_for_assignee(viewer.id, 25).items)
+
+
+def attention_in(mine: list[Any]) -> int:
+    """How many of these complaints have a customer who wrote since our last reply."""
+    return sum(1 for complaint in mine if complaint.customer_wrote_at is not None)
 
 
 def script() -> Response:

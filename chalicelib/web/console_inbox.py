@@ -18,7 +18,7 @@ from ..domain.model import PRIORITIES, Complaint
 from ..domain.reference import is_reference
 from ..observability import logger
 from ..wiring import services
-from .console import N_, Viewer, add_route, form_lists, page, redirect, show
+from .console import N_, Viewer, add_route, attention_in, form_lists, page, redirect, show
 
 PATH = "/console/inbox"
 MAX_SELECTED = 2 * inbox.PAGE_SIZE  # complaints one bulk action changes at most
@@ -139,9 +139,10 @@ def _show(viewer: Viewer, params: dict[str, list[str]], outcomes: list[Outcome] 
     if searched.plan and filters.active:
         plan = replace(plan, keep=lambda c, keep=plan.keep: keep(c) and filters.keep(c))
     result = inbox.read_page(services.repository, plan, inbox.PAGE_SIZE, cursor)
-    counts = {name: result.count if name == view and searched.plan is None and not filters.active and not cursor
-              else inbox.read_page(services.repository, inbox.plan(name, viewer.member, config.teams, now)).count
-              for name in views}
+    firsts = {name: result if name == view and searched.plan is None and not filters.active and not cursor
+              else inbox.read_page(services.repository, inbox.plan(name, viewer.member, config.teams, now))
+              for name in views}  # each view's first page: its count, and the header's (read once, here)
+    counts = {name: first.count for name, first in firsts.items()}
     language = language_of(viewer)
     rows = [Row(c, inbox.sla_state(c, now), inbox.reply_state(c), members.get(c.assignee, c.assignee),
                 config.categories[c.category].label_in(language) if c.category in config.categories else c.category)
@@ -158,7 +159,8 @@ def _show(viewer: Viewer, params: dict[str, list[str]], outcomes: list[Outcome] 
         "actions": {name: label for name, (label, _, role) in ACTIONS.items() if viewer.can(role)},
     }
     polled = searched.plan is None and not cursor and not filters.active
-    return show("inbox.html", viewer, view=view, stamp=stamp(result.rows) if polled else None, views=[(v, VIEW_TITLES[v], counts[v]) for v in views],
+    return show("inbox.html", viewer, attention=attention_in(firsts["mine"].rows), view=view,
+                stamp=stamp(result.rows) if polled else None, views=[(v, VIEW_TITLES[v], counts[v]) for v in views],
                 title=VIEW_TITLES[view], hint=VIEW_HINTS[view], rows=rows, result=result, filters=filters, sort=sort,
                 searched=searched, search_kinds=SEARCH_KINDS, search_days=inbox.SEARCH_DAYS,
                 search_cap=inbox.SEARCH_READ_CAP, read_cap=plan.cap, options=options, outcomes=outcomes,

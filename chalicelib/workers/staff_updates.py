@@ -17,11 +17,11 @@ def tell_assignee(old_image: dict[str, Any] | None, new_image: dict[str, Any]) -
     new = complaint_from_image(new_image)
     if new.assignee is None:
         return None
-    member = next((m for m in services.staff.members() if m.id == new.assignee), None)
+    member = services.staff.store.get(new.assignee)
     if member is None or not member.active or not member.email_updates or not member.email:
         return None  # most versions end here, without a read
     old = complaint_from_image(old_image) if old_image else None
-    event = next((e for e in services.repository.history(new.reference) if e.seq == new.version), None)
+    event = services.repository.event(new.reference, new.version)
     kind = staff_update(old, new, event)
     if kind is not None:
         subject, text = staff_mail(kind, new, event, member.language, settings().public_base_url)

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard chalicelib/web/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test messages demo replay redrive retrain rollback config-export config-import package token bench clean
+.PHONY: run test messages demo replay redrive backfill retrain rollback config-export config-import package token bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ replay: $(STAMP)       ## replay weeks of demo traffic into the running local st
 
 redrive: $(STAMP)      ## move a dead-letter queue of the running stack back: make redrive QUEUE=intake|sla-timers|inbound
 	$(PY) -m infra.redrive --queue $(or $(QUEUE),intake)
+
+backfill: $(STAMP)     ## after an upgrade: write the inbox's index keys on open complaints saved by an older release
+	$(PY) -m infra.backfill
 
 config-export: $(STAMP) ## write the running stack's SLA and routing configuration: make config-export [FILE=x.toml]
 	$(PY) -m infra.configuration export $(FILE)

@@ -280,3 +280,25 @@ def test_lanes_read_newest_first_within_a_bound_and_go_on_after_a_position(lanes
     assert [c.reference for c, _ in rest.items] == ["CMP-20261118-SPAM0"] and rest.after is None
     due = repo.read_lane(Lane("team", "logistics"), 5, bound=T0)
     assert due.items == [] and due.read == 0
+
+
+def test_the_backfill_gives_complaints_saved_before_the_inbox_indexes_their_keys_once(repo):
+    from chalicelib.adapters.dynamo_tables import ComplaintModel
+    from chalicelib.adapters.index_backfill import backfill_derived_keys
+
+    store(repo, "CMP-20261122-OLD01", assignee="agent-1", status=Status.IN_PROGRESS)
+    store(repo, "CMP-20261122-OLD02", assignee=None)
+    store(repo, "CMP-20261122-DONE1", assignee="agent-1", status=Status.IN_PROGRESS)
+    act(repo, "CMP-20261122-DONE1", Command("resolve", resolution_code="fixed", root_cause="process"))
+    for reference in ("CMP-20261122-OLD01", "CMP-20261122-OLD02"):  # as an older release stored them
+        ComplaintModel(reference).update(actions=[ComplaintModel.open_assignee.remove(),
+                                                  ComplaintModel.sla_due_at.remove(), ComplaintModel.open_team.remove()])
+    assert repo.open_for_assignee("agent-1").items == []
+
+    outcome = backfill_derived_keys()
+    assert (outcome.open_seen, outcome.updated, outcome.changed_meanwhile) == (2, 2, 0)
+    assert [c.reference for c in repo.open_for_assignee("agent-1").items] == ["CMP-20261122-OLD01"]
+    assert [c.reference for c, _ in repo.read_lane(Lane("assignee", UNASSIGNED + "logistics"), 10).items] == [
+        "CMP-20261122-OLD02"]
+    assert repo.get("CMP-20261122-OLD01").version == 1  # the complaint's own fields and version are unchanged
+    assert backfill_derived_keys().updated == 0  # a rerun finds nothing to do

@@ -9,7 +9,13 @@ import copy
 from typing import Any
 
 from infra.resources import (
+    API_FUNCTION,
+    API_RESERVED_CONCURRENCY,
     INTAKE_WORKER_FUNCTION,
+    QUEUE_MAX_CONCURRENCY,
+    STREAM_FAILURE_QUEUE,
+    STREAM_MAX_RECORD_AGE_SECONDS,
+    STREAM_RETRY_ATTEMPTS,
     CHALICE_QUEUES,
     CHALICE_TOPICS,
     REST_API,
@@ -87,6 +93,8 @@ def model_layer() -> dict[str, Any]:
 
 def _patch_function(properties: dict[str, Any], logical_id: str) -> None:
     properties["Role"] = _arn(role_id(logical_id))
+    if logical_id == API_FUNCTION:
+        properties["ReservedConcurrentExecutions"] = API_RESERVED_CONCURRENCY
     variables = properties.setdefault("Environment", {}).setdefault("Variables", {})
     variables.update(function_environment())
     variables["SENDER_EMAIL"] = {"Ref": "SenderEmail"}
@@ -97,7 +105,11 @@ def _patch_function(properties: dict[str, Any], logical_id: str) -> None:
             _patch_sns_event(event["Properties"], logical_id)
         elif event["Type"] == "DynamoDB":  # the only stream: the complaints table's (KPI rollups)
             event["Properties"]["Stream"] = {"Fn::GetAtt": ["ComplaintsTable", "StreamArn"]}
-            event["Properties"]["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
+            event["Properties"].update({
+                "FunctionResponseTypes": ["ReportBatchItemFailures"], "BisectBatchOnFunctionError": True,
+                "MaximumRetryAttempts": STREAM_RETRY_ATTEMPTS, "MaximumRecordAgeInSeconds": STREAM_MAX_RECORD_AGE_SECONDS,
+                "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": _arn(STREAM_FAILURE_QUEUE)}},
+            })
 
 
 def _chalice_name(arn: Any) -> str:
@@ -112,6 +124,7 @@ def _patch_sqs_event(event: dict[str, Any], function: str) -> None:
         raise TemplateError(f"{function} consumes SQS queue {queue_name!r}; add it to infra.resources.CHALICE_QUEUES")
     event["Queue"] = _arn(CHALICE_QUEUES[queue_name])
     event["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
+    event["ScalingConfig"] = {"MaximumConcurrency": QUEUE_MAX_CONCURRENCY[CHALICE_QUEUES[queue_name]]}
 
 
 def _patch_sns_event(event: dict[str, Any], function: str) -> None:

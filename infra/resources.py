@@ -52,6 +52,15 @@ API_STAGE = "api"
 INBOUND_FAILURE_QUEUE = "InboundDeadLetterQueue"  # on-failure destination of the SNS-triggered functions
 ASYNC_RETRY_ATTEMPTS = 2  # Lambda's retries of an asynchronous (SNS) invocation before its on-failure destination
 SNS_FUNCTIONS = (EMAIL_INBOUND_FUNCTION, SMS_INBOUND_FUNCTION)
+# Concurrency: the API keeps capacity of its own (a burst of intake cannot take the account's), and each queue's
+# consumer is capped, so a backlog drains at a rate the tables and SES take.
+API_RESERVED_CONCURRENCY = 100
+QUEUE_MAX_CONCURRENCY = {"IntakeQueue": 20, "SlaTimerQueue": 10}
+# The complaints stream: a failing batch is split to find the bad record, retried a few times, then its position
+# (shard, sequence numbers) goes to this alarmed queue, so one bad record never blocks the shard.
+STREAM_FAILURE_QUEUE = "StreamDeadLetterQueue"
+STREAM_RETRY_ATTEMPTS = 5
+STREAM_MAX_RECORD_AGE_SECONDS = 24 * 3600
 # name=url of every dead-letter queue, for staff to see (GET /staff/dead-letters) and redrive
 DEAD_LETTER_QUEUES = ("intake=${IntakeQueueDeadLetterQueue},sla-timers=${SlaTimerQueueDeadLetterQueue},"
                       f"inbound=${{{INBOUND_FAILURE_QUEUE}}}")
@@ -184,6 +193,11 @@ def resources() -> dict[str, Resource]:
         INBOUND_FAILURE_QUEUE: {
             "Type": "AWS::SQS::Queue",
             "Properties": {"QueueName": _name("inbound-dlq"), "MessageRetentionPeriod": 14 * 24 * 3600,
+                           "SqsManagedSseEnabled": True},
+        },
+        STREAM_FAILURE_QUEUE: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"QueueName": _name("stream-dlq"), "MessageRetentionPeriod": 14 * 24 * 3600,
                            "SqsManagedSseEnabled": True},
         },
         # An unknown path is a JSON 404 (API Gateway answers 403 "Missing Authentication Token" by default).
@@ -582,6 +596,7 @@ def function_policies() -> dict[str, list[Statement]]:
                     "dynamodb:ListStreams"], [_sub("${ComplaintsTable.Arn}/stream/*")]),
             _allow(["dynamodb:Query"], _tables("EventsTable")),
             _allow(["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"], _tables("StatsTable")),
+            _allow(["sqs:SendMessage"], [_arn(STREAM_FAILURE_QUEUE)]),  # its on-failure destination
         ],
         SMS_INBOUND_FUNCTION: [  # two-way SMS from SNS: keywords (answered by SMS) or onto the intake queue
             _allow(["sqs:SendMessage"], [_arn("IntakeQueue")]),

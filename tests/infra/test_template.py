@@ -14,6 +14,7 @@ from infra.resources import (
     SLA_TIMER_FUNCTION,
     INTAKE_WORKER_FUNCTION,
     MAX_RECEIVE_COUNT,
+    STREAM_FAILURE_QUEUE,
     SMS_INBOUND_FUNCTION,
     SMS_STATEMENT_SID,
     RETRAIN_FUNCTION,
@@ -45,6 +46,31 @@ def test_intake_worker_consumes_the_intake_queue_with_partial_batch_failures(tem
     assert sqs["Queue"] == {"Fn::GetAtt": ["IntakeQueue", "Arn"]}
     assert sqs["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert sqs["BatchSize"] == 10
+
+
+def test_the_api_keeps_reserved_concurrency_and_each_queue_consumer_is_capped(template):
+    resources = template["Resources"]
+    assert resources[API_FUNCTION]["Properties"]["ReservedConcurrentExecutions"] >= 10
+    capped = {}
+    for logical_id in FUNCTIONS:
+        for event in resources[logical_id]["Properties"].get("Events", {}).values():
+            if event["Type"] == "SQS":
+                capped[event["Properties"]["Queue"]["Fn::GetAtt"][0]] = event["Properties"]["ScalingConfig"]
+    assert set(capped) == {"IntakeQueue", "SlaTimerQueue"}
+    assert all(2 <= c["MaximumConcurrency"] <= 1000 for c in capped.values())  # Lambda's allowed range
+
+
+def test_the_stream_consumer_bisects_retries_a_few_times_then_parks_the_batch_on_an_alarmed_queue(template):
+    resources = template["Resources"]
+    (stream,) = [e["Properties"] for e in resources[ROLLUP_FUNCTION]["Properties"]["Events"].values()
+                 if e["Type"] == "DynamoDB"]
+    assert stream["BisectBatchOnFunctionError"] is True
+    assert 1 <= stream["MaximumRetryAttempts"] <= 10 and stream["MaximumRecordAgeInSeconds"] <= 7 * 24 * 3600
+    assert stream["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS", "Destination": {"Fn::GetAtt": [STREAM_FAILURE_QUEUE, "Arn"]}}
+    assert f"{STREAM_FAILURE_QUEUE}Alarm" in resources
+    sends = [st for st in statements(resources[f"{ROLLUP_FUNCTION}Role"]) if "sqs:SendMessage" in as_list(st["Action"])]
+    assert [st["Resource"] for st in sends] == [[{"Fn::GetAtt": [STREAM_FAILURE_QUEUE, "Arn"]}]]
 
 
 def test_the_sms_function_subscribes_to_the_inbound_sms_topic(template):

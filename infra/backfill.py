@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
 
     outcome = backfill_derived_keys()
     print(f"open complaints read: {outcome.open_seen}; keys written: {outcome.updated}; "
+          f"members' load counters set: {outcome.members_counted}; "
           f"changed meanwhile (stamped by their own save): {outcome.changed_meanwhile}")
     return 0
 

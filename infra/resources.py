@@ -27,6 +27,7 @@ from chalicelib.adapters.dynamo_tables import (
     SmsKeywordLogModel,
     SmsOptOutModel,
     TeamRoutingModel,
+    AgentLoadModel,
 )
 
 APP = "complaints"
@@ -167,6 +168,7 @@ def resources() -> dict[str, Resource]:
         "InboundMailTable": table_from_model(InboundMailModel, "inbound-mail", ttl="expires_at"),
         "AckLimitsTable": table_from_model(AckLimitModel, "ack-limits", ttl="expires_at"),
         "TeamRoutingTable": table_from_model(TeamRoutingModel, "team-routing"),
+        "AgentLoadTable": table_from_model(AgentLoadModel, "agent-load"),
         "AlertWindowsTable": table_from_model(AlertWindowModel, "alert-windows", ttl="expires_at"),
         "StatsTable": table_from_model(StatsModel, "stats", ttl="expires_at"),
         "ImprovementActionsTable": table_from_model(ImprovementActionModel, "improvement-actions"),
@@ -407,6 +409,7 @@ def function_environment() -> dict[str, Any]:
         "INBOUND_MAIL_TABLE": {"Ref": "InboundMailTable"},
         "ACK_LIMITS_TABLE": {"Ref": "AckLimitsTable"},
         "TEAM_ROUTING_TABLE": {"Ref": "TeamRoutingTable"},
+        "AGENT_LOAD_TABLE": {"Ref": "AgentLoadTable"},
         "ALERT_WINDOWS_TABLE": {"Ref": "AlertWindowsTable"},
         "STATS_TABLE": {"Ref": "StatsTable"},
         "COMPLAINTS_STREAM_ARN": {"Fn::GetAtt": ["ComplaintsTable", "StreamArn"]},
@@ -525,6 +528,7 @@ def _sla_statements() -> list[Statement]:
         _allow(["iam:PassRole"], [_arn("SlaSchedulerRole")],
                Condition={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}),
         _allow(["dynamodb:GetItem", "dynamodb:PutItem"], _tables("TeamRoutingTable")),
+        _allow(["dynamodb:BatchGetItem"], _tables("AgentLoadTable")),  # the team's agents' open counts
     ]
 
 
@@ -534,6 +538,7 @@ def _sla_monitor_statements() -> list[Statement]:
     return [
         _allow(DDB_READ, complaint_reads),
         _allow(DDB_TRANSACT_WRITE, _tables("ComplaintsTable", "EventsTable")),
+        _allow(["dynamodb:UpdateItem"], _tables("AgentLoadTable")),  # load counts, same transaction
         _allow(["dynamodb:UpdateItem"], _tables("AlertWindowsTable")),
         *_alert_statements(),
         *_sla_statements(),
@@ -556,6 +561,7 @@ def function_policies() -> dict[str, list[Statement]]:
         API_FUNCTION: [
             _allow(DDB_READ, complaint_reads),
             _allow(DDB_TRANSACT_WRITE, _tables("ComplaintsTable", "EventsTable")),  # staff actions
+            _allow(["dynamodb:UpdateItem"], _tables("AgentLoadTable")),  # load counts, same transaction
             _allow(["sqs:SendMessage"], [_arn("IntakeQueue")]),  # public submissions, Twilio SMS
             _allow(["secretsmanager:GetSecretValue"], [{"Ref": "TwilioAuthTokenSecret"}]),  # Twilio signatures
             *_sms_keyword_statements(),
@@ -572,6 +578,7 @@ def function_policies() -> dict[str, list[Statement]]:
             *_model_registry_statements(["s3:GetObject"]),  # the serving version of the category model
             _allow(DDB_READ, complaint_reads),
             _allow(DDB_TRANSACT_WRITE, _tables("ComplaintsTable", "EventsTable", "MessageIndexTable")),
+            _allow(["dynamodb:UpdateItem"], _tables("AgentLoadTable")),  # load counts, same transaction
             *_common_statements(),
         ],
         EMAIL_INBOUND_FUNCTION: [  # the e-mail gateway: raw mail from S3, onto the intake queue, the mail log
@@ -581,6 +588,7 @@ def function_policies() -> dict[str, list[Statement]]:
             _allow(["dynamodb:PutItem"], _tables("InboundMailTable")),
             _allow(DDB_READ, complaint_reads),
             _allow(DDB_TRANSACT_WRITE, _tables("ComplaintsTable", "EventsTable", "MessageIndexTable")),  # bounces
+            _allow(["dynamodb:UpdateItem"], _tables("AgentLoadTable")),  # load counts, same transaction
             *_alert_statements(),
             _allow(["sqs:SendMessage"], [_arn(INBOUND_FAILURE_QUEUE)]),  # its on-failure destination
         ],

@@ -15,7 +15,7 @@ from ..domain.errors import ConcurrentModification, InvalidCommand, NotFound
 from ..domain.model import Attachment, Channel, Complaint, Event, Sender, Status, Visibility
 from ..domain.inbox import lane_page, queue_due
 from ..domain.ports import Chunk, ComplaintQuery, Lane, Page, Position, assignee_key
-from .dynamo_tables import ComplaintModel, EventModel, MessageIndexModel
+from .dynamo_tables import AgentLoadModel, ComplaintModel, EventModel, MessageIndexModel
 
 MAX_MONTHS_BACK = 24
 # lane kind -> (index, its range attribute): the partitions the staff inbox reads (chalicelib.domain.inbox)
@@ -47,6 +47,7 @@ class DynamoComplaintRepository:
                 tx.save(_to_item(complaint), condition=ComplaintModel.reference.does_not_exist())
                 for event in events:
                     tx.save(_event_item(event), condition=EventModel.seq.does_not_exist())
+                _count_load(tx, None, _holder(complaint))
         except TransactWriteError as error:
             reasons = [getattr(r, "code", None) for r in (error.cancellation_reasons or [])]
             if reasons and reasons[0] == "ConditionalCheckFailed":
@@ -59,12 +60,13 @@ class DynamoComplaintRepository:
             with self._transaction() as tx:
                 tx.save(_to_item(complaint), condition=ComplaintModel.version == complaint.version - 1)
                 tx.save(_event_item(event), condition=EventModel.seq.does_not_exist())
+                _count_load(tx, _previous_holder(complaint, event), _holder(complaint))
                 if claim:
                     item = MessageIndexModel(claim, reference=complaint.reference, created_at=event.at)
                     tx.save(item, condition=MessageIndexModel.key.does_not_exist())
         except TransactWriteError as error:
             failed = [getattr(r, "code", None) == "ConditionalCheckFailed" for r in error.cancellation_reasons or []]
-            if claim and len(failed) == 3 and failed[2]:
+            if claim and failed and failed[-1]:
                 return False  # this channel message was stored before
             if any(failed):
                 raise ConcurrentModification(
@@ -269,6 +271,27 @@ def _well_formed(data: Any) -> bool:
 
 def _bad_cursor() -> InvalidCommand:
     return InvalidCommand("cursor is not valid; use the next_cursor from a previous page", field="cursor")
+
+
+# agent load: the open complaints each member holds ---------------------------------------------------------------
+def _holder(complaint: Complaint) -> str | None:
+    return complaint.assignee if complaint.status.is_open else None
+
+
+def _previous_holder(complaint: Complaint, event: Event) -> str | None:
+    """Who held the complaint before this change: its event records every changed field's old value."""
+    changes = event.changes
+    status = Status(changes["status"]["old"]) if "status" in changes else complaint.status
+    assignee = changes["assignee"]["old"] if "assignee" in changes else complaint.assignee
+    return assignee if status.is_open else None
+
+
+def _count_load(tx: TransactWrite, before: str | None, after: str | None) -> None:
+    if before == after:
+        return
+    for agent, step in ((before, -1), (after, 1)):
+        if agent:
+            tx.update(AgentLoadModel(agent), actions=[AgentLoadModel.open.add(step)])
 
 
 def _condition_failed(error: Exception) -> bool:

@@ -11,6 +11,7 @@ complaints        reference                      -> one complaint
   by_month        created_month + created_at     -> staff lists by date, newest first
 complaint_events  reference + seq                -> append-only history (seq == complaint version)
   by_example      example_for + at               -> staff corrections, the labelled examples retraining reads (sparse)
+agent_load        agent                          -> open complaints assigned to a member (routing's least-loaded pick)
 message_index     key                            -> channel message id (and later Message-IDs) -> reference
 sms_opt_outs      phone                          -> a number's SMS consent (STOP / START), E.164
 sms_keyword_log   phone + message_id             -> audit of every STOP / START / HELP a number sent
@@ -207,6 +208,17 @@ class TeamRoutingModel(Model):
     last_assigned = UnicodeAttribute()
 
 
+class AgentLoadModel(Model):
+    """How many open complaints each member holds: changed in the same transaction as the complaint whose
+    assignee or openness changes, so routing reads one item per agent, never the backlog."""
+
+    class Meta(_Meta):
+        table_name = os.environ.get("AGENT_LOAD_TABLE", "agent-load")
+
+    agent = UnicodeAttribute(hash_key=True)
+    open = NumberAttribute(default=0)
+
+
 class AlertWindowModel(Model):
     """Alerts published per team and storm window (storm protection)."""
 
@@ -283,5 +295,5 @@ class StaffSessionModel(Model):
 
 
 TABLE_MODELS = (ComplaintModel, EventModel, MessageIndexModel, SmsOptOutModel, SmsKeywordLogModel, InboundMailModel,
-                AckLimitModel, TeamRoutingModel, AlertWindowModel, StatsModel,
+                AckLimitModel, TeamRoutingModel, AgentLoadModel, AlertWindowModel, StatsModel,
                 ImprovementActionModel, ConfigVersionModel, StaffMemberModel, StaffSessionModel)

@@ -1,19 +1,23 @@
-"""Writes the index keys a complaint item derives from its fields (open_team, open_assignee, sla_due_at,
+"""After an upgrade: writes the index keys a complaint item derives from its fields (open_team, open_assignee, sla_due_at,
 triage_queue) where an item saved by an older release lacks them, so the inbox's indexes see complaints that were
 open before those indexes existed. Run once after a deployment that adds a derived key (`make backfill`).
 
 Reads the open complaints only, through `by_status` (a Query per open status, paged): closed complaints leave these
 sparse indexes anyway. Safe to rerun, and to run while the service works: each update is conditional on the
-version read, and a complaint changed meanwhile was stamped by its own save."""
+version read, and a complaint changed meanwhile was stamped by its own save.
+
+`recount_agent_load` sets each member's open-complaint counter (routing's load) from the same read: exact when no
+assignment changes while it runs (run it right after the upgrade; a rerun corrects any drift)."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from pynamodb.exceptions import UpdateError
 
 from ..domain.model import OPEN_STATUSES
 from .dynamo_repository import _condition_failed, _from_item, _to_item
-from .dynamo_tables import ComplaintModel
+from .dynamo_tables import AgentLoadModel, ComplaintModel, StaffMemberModel
 
 DERIVED = ("open_team", "open_assignee", "sla_due_at", "triage_queue")
 
@@ -23,13 +27,16 @@ class Backfilled:
     open_seen: int = 0
     updated: int = 0
     changed_meanwhile: int = 0
+    members_counted: int = 0
 
 
 def backfill_derived_keys(page_size: int = 100) -> Backfilled:
-    outcome = Backfilled()
+    outcome, held = Backfilled(), Counter()
     for status in sorted(s.value for s in OPEN_STATUSES):
         for item in ComplaintModel.by_status.query(status, page_size=page_size):
             outcome.open_seen += 1
+            if item.assignee:
+                held[item.assignee] += 1
             wanted = _to_item(_from_item(item))
             actions = [getattr(ComplaintModel, name).set(getattr(wanted, name)) for name in DERIVED
                        if getattr(wanted, name) is not None and getattr(item, name) != getattr(wanted, name)]
@@ -42,4 +49,14 @@ def backfill_derived_keys(page_size: int = 100) -> Backfilled:
                 if not _condition_failed(error):
                     raise
                 outcome.changed_meanwhile += 1
+    outcome.members_counted = recount_agent_load(held)
     return outcome
+
+
+def recount_agent_load(held: Counter) -> int:
+    """Sets the counter of every member of the staff directory, and of anyone else who holds open complaints."""
+    members = {item.id for item in StaffMemberModel.query("member")}
+    with AgentLoadModel.batch_write() as batch:
+        for agent in members | set(held):
+            batch.save(AgentLoadModel(agent, open=held[agent]))
+    return len(members | set(held))

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from pynamodb.exceptions import DoesNotExist
 
-from .dynamo_tables import AlertWindowModel, ComplaintModel, TeamRoutingModel
+from .dynamo_tables import AgentLoadModel, AlertWindowModel, ComplaintModel, TeamRoutingModel
 
 
 class SchedulerTimers:
@@ -52,10 +52,9 @@ class SchedulerTimers:
 
 
 class DynamoWorkload:
-    def running_by_agent(self, team: str) -> Counter:
-        """The sparse due-time index holds exactly the team's open complaints with a running clock."""
-        return Counter(item.assignee for item in ComplaintModel.by_team_due.query(
-            team, attributes_to_get=["reference", "assignee"]) if item.assignee)
+    def open_by_agent(self, agents: list[str]) -> Counter:
+        """The members' load counters (kept by the complaint's own transactions): a BatchGet of the roster."""
+        return Counter({item.agent: max(0, int(item.open)) for item in AgentLoadModel.batch_get(set(agents))})
 
     def last_assigned(self, team: str) -> str | None:
         try:

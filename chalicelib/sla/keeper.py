@@ -33,8 +33,8 @@ class SlaTimers(Protocol):
 
 
 class Workload(Protocol):
-    def running_by_agent(self, team: str) -> Counter:
-        """The team's complaints with a running clock, counted per assignee."""
+    def open_by_agent(self, agents: list[str]) -> Counter:
+        """How many open complaints each of these members holds (one read per agent, whatever the backlog)."""
 
     def last_assigned(self, team: str) -> str | None: ...
 
@@ -157,8 +157,9 @@ class SkillRouter:
 
     def route(self, complaint: Complaint) -> Routing:
         team = self.config.routing.team_for(complaint.category)
-        assignment = assign(complaint.category, self.config, self.workload.running_by_agent(team),
-                            self.workload.last_assigned(team), roster=self.roster(team))
+        roster = self.roster(team)
+        load = self.workload.open_by_agent([agent.id for agent in roster.agents]) if roster else Counter()
+        assignment = assign(complaint.category, self.config, load, self.workload.last_assigned(team), roster=roster)
         if assignment.agent:
             self.workload.remember_assignment(assignment.team, assignment.agent)
         return Routing(team=assignment.team, assignee=assignment.agent, reason=assignment.reason)

@@ -55,7 +55,7 @@ def pick_agent(
     tied = [a for a in candidates if load.get(a, 0) == least]
     order = [a.id for a in team.agents]
     chosen = _round_robin(tied, order, last_assigned)
-    reason = f"least loaded available agent with skill '{skill}' ({least} running)"
+    reason = f"least loaded available agent with skill '{skill}' ({least} open)"
     if len(tied) > 1:
         others = ", ".join(a for a in tied if a != chosen)
         after = f"last assigned: {last_assigned}" if last_assigned in order else "no previous assignment"

@@ -283,13 +283,15 @@ def test_lanes_read_newest_first_within_a_bound_and_go_on_after_a_position(lanes
 
 
 def test_the_backfill_gives_complaints_saved_before_the_inbox_indexes_their_keys_once(repo):
-    from chalicelib.adapters.dynamo_tables import ComplaintModel
+    from chalicelib.adapters.dynamo_tables import AgentLoadModel, ComplaintModel
     from chalicelib.adapters.index_backfill import backfill_derived_keys
+    from chalicelib.adapters.sla_adapters import DynamoWorkload
 
     store(repo, "CMP-20261122-OLD01", assignee="agent-1", status=Status.IN_PROGRESS)
     store(repo, "CMP-20261122-OLD02", assignee=None)
     store(repo, "CMP-20261122-DONE1", assignee="agent-1", status=Status.IN_PROGRESS)
     act(repo, "CMP-20261122-DONE1", Command("resolve", resolution_code="fixed", root_cause="process"))
+    AgentLoadModel("agent-1", open=7).save()  # drifted
     for reference in ("CMP-20261122-OLD01", "CMP-20261122-OLD02"):  # as an older release stored them
         ComplaintModel(reference).update(actions=[ComplaintModel.open_assignee.remove(),
                                                   ComplaintModel.sla_due_at.remove(), ComplaintModel.open_team.remove()])
@@ -297,8 +299,34 @@ def test_the_backfill_gives_complaints_saved_before_the_inbox_indexes_their_keys
 
     outcome = backfill_derived_keys()
     assert (outcome.open_seen, outcome.updated, outcome.changed_meanwhile) == (2, 2, 0)
+    assert dict(DynamoWorkload().open_by_agent(["agent-1", "agent-2"])) == {"agent-1": 1}  # recounted
     assert [c.reference for c in repo.open_for_assignee("agent-1").items] == ["CMP-20261122-OLD01"]
     assert [c.reference for c, _ in repo.read_lane(Lane("assignee", UNASSIGNED + "logistics"), 10).items] == [
         "CMP-20261122-OLD02"]
     assert repo.get("CMP-20261122-OLD01").version == 1  # the complaint's own fields and version are unchanged
     assert backfill_derived_keys().updated == 0  # a rerun finds nothing to do
+
+
+def test_each_members_open_count_moves_in_the_same_transaction_as_the_complaint(repo):
+    from chalicelib.adapters.sla_adapters import DynamoWorkload
+
+    def load():
+        return dict(DynamoWorkload().open_by_agent(["agent-1", "agent-2", "agent-3"]))
+
+    store(repo, "CMP-20261122-LOAD1", assignee="agent-1", status=Status.IN_PROGRESS)
+    store(repo, "CMP-20261122-LOAD2", assignee="agent-1", status=Status.IN_PROGRESS)
+    store(repo, "CMP-20261122-SPAM1", assignee="agent-3", status=Status.SPAM)  # not open: counts for nobody
+    assert load() == {"agent-1": 2}
+    act(repo, "CMP-20261122-LOAD2", Command("assign", assignee="agent-2"))
+    act(repo, "CMP-20261122-LOAD1", Command("wait_on_customer"))  # still open, still held
+    assert load() == {"agent-1": 1, "agent-2": 1}
+    act(repo, "CMP-20261122-LOAD2", Command("resolve", resolution_code="fixed", root_cause="process"))
+    assert load() == {"agent-1": 1, "agent-2": 0}
+    act(repo, "CMP-20261122-LOAD2", Command("reopen", message="Not fixed."), CUSTOMER_ACTOR)
+    assert load() == {"agent-1": 1, "agent-2": 1}
+    stale = repo.get("CMP-20261122-LOAD1")
+    act(repo, "CMP-20261122-LOAD1", Command("assign", assignee="agent-3"))
+    changed, event = apply(stale, Command("assign", assignee="agent-2"), AGENT, T0)
+    with pytest.raises(ConcurrentModification):  # a lost race moves no counter
+        repo.save(changed, event)
+    assert load() == {"agent-1": 0, "agent-2": 1, "agent-3": 1}

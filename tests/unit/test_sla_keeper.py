@@ -36,8 +36,8 @@ class FakeWorkload:
     def __init__(self, load=None):
         self.load, self.cursor = Counter(load or {}), {}
 
-    def running_by_agent(self, team):
-        return self.load
+    def open_by_agent(self, agents):
+        return Counter({agent: self.load[agent] for agent in agents})
 
     def last_assigned(self, team):
         return self.cursor.get(team)

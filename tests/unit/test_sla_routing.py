@@ -43,7 +43,7 @@ def test_no_available_agent_leaves_the_complaint_with_the_team():
 
 def test_the_least_loaded_agent_wins():
     result = pick_agent("billing", BILLING, "billing", {"alice": 3, "bob": 1, "carol": 2})
-    assert result == Assignment("billing", "bob", "least loaded available agent with skill 'billing' (1 running)")
+    assert result == Assignment("billing", "bob", "least loaded available agent with skill 'billing' (1 open)")
 
 
 def test_ties_are_broken_round_robin_after_the_last_assigned_agent():
@@ -56,7 +56,7 @@ def test_ties_are_broken_round_robin_after_the_last_assigned_agent():
     # Only alice and carol tie: after bob comes carol.
     result = pick_agent("billing", BILLING, "billing", {"alice": 0, "bob": 4, "carol": 0}, last_assigned="bob")
     assert result.agent == "carol"
-    assert result.reason == ("least loaded available agent with skill 'billing' (0 running); "
+    assert result.reason == ("least loaded available agent with skill 'billing' (0 open); "
                              "tie with alice broken round-robin (last assigned: bob)")
 
 

@@ -62,6 +62,9 @@ class Policy(_Model):
     teams: list[str] | None = Field(None, min_length=1)  # the team the complaint is routed to
     calendar: str = TEAM  # a calendar name, "24x7", or "team"
     warning_at: float = Field(0.75, gt=0, lt=1)
+    # How late an alert may go out: each complaint's timer fires at a fixed point of this window after the instant,
+    # which spreads instants that business hours make coincide (every weekend complaint's Monday warning).
+    alert_lateness: ClockDuration = timedelta(0)
     targets: Targets
 
     def matches(self, priority: str, category: str, channel: Channel | str, tier: str | None = None,
@@ -380,6 +383,7 @@ class SlaConfig(_Model):
             resolution=t.resolution.on(calendar.day_length),
             calendar=calendar,
             warning_at=policy.warning_at,
+            alert_lateness=policy.alert_lateness,
         )
 
     @functools.cached_property

@@ -17,7 +17,8 @@ from ..domain.ports import AlertPublisher, ComplaintRepository
 from ..domain.stages import Routing
 from .clocks import SlaClocks, compute_clocks, next_deadline
 from .config import SlaConfig, Team
-from .escalation import Alert, digest_alert, due_alerts
+from .terms import SlaTerms, spread_over
+from .escalation import Alert, alert_key, digest_alert, due_alerts
 from .routing import assign, with_directory
 
 KINDS = ("warning", "breach")
@@ -74,10 +75,12 @@ class SlaKeeper:
     def config(self) -> SlaConfig:
         return self._config()
 
+    def terms(self, complaint: Complaint) -> SlaTerms:
+        return self.config.terms_for(complaint.priority, complaint.category, complaint.channel, complaint.team,
+                                     complaint.tier)
+
     def clocks(self, complaint: Complaint, history: list[Event], now: datetime) -> SlaClocks:
-        terms = self.config.terms_for(complaint.priority, complaint.category, complaint.channel, complaint.team,
-                                       complaint.tier)
-        return compute_clocks(complaint.created_at, history, terms, now)
+        return compute_clocks(complaint.created_at, history, self.terms(complaint), now)
 
     def tier_of(self, sender: Sender) -> str | None:
         return self.config.tier_of(sender.email, sender.phone)
@@ -87,14 +90,15 @@ class SlaKeeper:
         wake up for) recomputed from `history`, which must include the event being saved."""
         if complaint.status.value in ("invalid", "spam", "duplicate"):
             return complaint.evolve(next_due_at=None, timers={})  # no clocks: sync_timers deletes any schedules
-        clocks = self.clocks(complaint, history, now)
-        wanted = {**self._wanted(clocks), **self._survey(complaint, history)}
+        terms = self.terms(complaint)
+        clocks = compute_clocks(complaint.created_at, history, terms, now)
+        wanted = self.instants(complaint, history, clocks)
         return complaint.evolve(
             first_response_due_at=clocks.first_response.due_at or complaint.first_response_due_at,
             resolution_due_at=clocks.resolution.due_at or complaint.resolution_due_at,
             breached=clocks.breached,
             next_due_at=self._next_due(complaint, clocks, now),
-            timers={name: at.isoformat() for name, at in wanted.items()},
+            timers=_soonest(complaint.reference, wanted, terms.alert_lateness),
         )
 
     def _next_due(self, complaint: Complaint, clocks: SlaClocks, now: datetime) -> datetime | None:
@@ -105,10 +109,22 @@ class SlaKeeper:
                 return now  # an unassigned P1 alerts at once
         return upcoming
 
-    def _wanted(self, clocks: SlaClocks) -> dict[str, datetime]:
-        """"<clock>-<kind>" -> instant, for each running clock's warning and breach."""
-        return {f"{clock.name}-{kind}": at for clock in clocks.current if clock.running
-                for kind, at in (("warning", clock.warning_at), ("breach", clock.due_at)) if at is not None}
+    def instants(self, complaint: Complaint, history: list[Event], clocks: SlaClocks) -> dict[str, datetime]:
+        """"<clock>-<kind>" -> instant, for everything still to come: the clocks' alerts and the survey."""
+        return {**self._wanted(complaint, clocks), **self._survey(complaint, history)}
+
+    def _wanted(self, complaint: Complaint, clocks: SlaClocks) -> dict[str, datetime]:
+        """"<clock>-<kind>" -> instant, for each running clock's warning and breach above the highest alert sent (a
+        late check sends only the highest level due, so lower ones are passed, not pending). The L3 escalations,
+        hours after a breach, are the sweeper's."""
+        wanted = {}
+        for clock in (c for c in clocks.current if c.running and c.due_at is not None):
+            sent = [level for level in (1, 2, 3)
+                    if alert_key(complaint.reference, clock.name, clock.cycle, level) in complaint.alerts_sent]
+            instants = ((1, "warning", clock.warning_at), (2, "breach", clock.due_at))
+            wanted.update({f"{clock.name}-{kind}": at for level, kind, at in instants
+                           if at is not None and level > max(sent, default=0)})
+        return wanted
 
     def _survey(self, complaint: Complaint, history: list[Event]) -> dict[str, datetime]:
         """The satisfaction survey's timer: `survey_delay` after a resolution, until its survey was sent."""
@@ -118,22 +134,34 @@ class SlaKeeper:
             return {}
         return {"survey-send": complaint.resolved_at + self.survey_delay}
 
-    def sync_timers(self, before: Complaint | None, after: Complaint) -> int:
-        """Creates, moves or deletes the one-time schedules whose instants changed; returns the calls made."""
+    def sync_timers(self, before: Complaint | None, after: Complaint, fired: bool = False) -> int:
+        """Creates, moves or deletes the complaint's one schedule (named after it) when its instant changed, or
+        when it just `fired` (a fired schedule deletes itself); returns the calls made."""
         if self.timers is None:
             return 0
         old, new = (before.timers if before else {}), after.timers
-        calls = 0
-        for key in old.keys() - new.keys():
-            self.timers.delete(f"{after.reference}-{key}")
-            calls += 1
-        for key, at in new.items():
-            if old.get(key) != at:
-                clock, _, kind = key.rpartition("-")
-                payload = {"reference": after.reference, "version": after.version, "clock": clock, "kind": kind}
-                self.timers.set(f"{after.reference}-{key}", datetime.fromisoformat(at), payload, exists=key in old)
-                calls += 1
-        return calls
+        if old == new and not fired:
+            return 0
+        if not new:
+            if fired:
+                return 0
+            self.timers.delete(after.reference)
+            return 1
+        ((key, at),) = new.items()
+        clock, _, kind = key.rpartition("-")
+        payload = {"reference": after.reference, "version": after.version, "clock": clock, "kind": kind}
+        self.timers.set(after.reference, datetime.fromisoformat(at), payload, exists=bool(old) and not fired)
+        return 1
+
+
+def _soonest(reference: str, wanted: dict[str, datetime], lateness: timedelta) -> dict[str, str]:
+    """The one timer a complaint keeps: "<clock>-<kind>" -> when it fires (the soonest wanted instant, moved a
+    fixed part of the policy's alert lateness later); empty when nothing is wanted."""
+    if not wanted:
+        return {}
+    fires = {key: at + spread_over(reference, key, lateness) for key, at in wanted.items()}
+    key = min(fires, key=lambda k: (fires[k], k))
+    return {key: fires[key].isoformat()}
 
 
 class SkillRouter:
@@ -187,7 +215,9 @@ class SlaMonitor:
         self.repository, self.keeper, self.alerts = repository, keeper, alerts
         self.windows, self.base_url = windows, base_url
 
-    def check(self, reference: str, now: datetime) -> list[Alert]:
+    def check(self, reference: str, now: datetime, fired: bool = False) -> list[Alert]:
+        """Sends the alerts due now that were not sent before. `fired`: the complaint's schedule woke this check
+        (and deleted itself), so the next one is set whatever happens."""
         for attempt in range(self.MAX_ATTEMPTS):
             complaint = self.repository.find(reference)
             if complaint is None or not complaint.status.is_open:
@@ -196,7 +226,10 @@ class SlaMonitor:
             clocks = self.keeper.clocks(complaint, history, now)
             alerts = due_alerts(complaint, clocks, self.keeper.config, now, complaint.alerts_sent, self.base_url)
             if not alerts:
-                self._refresh_due(complaint, history, now)
+                stamped = self.keeper.stamp(complaint, history, now)
+                self._refresh_due(complaint, stamped)
+                if fired:
+                    self.keeper.sync_timers(complaint, stamped, fired=True)
                 return []
             event = Event(reference=reference, seq=complaint.version + 1, at=now, type="sla_alert", actor=SYSTEM.id,
                           actor_role=SYSTEM.role, visibility=Visibility.INTERNAL,
@@ -215,14 +248,14 @@ class SlaMonitor:
                 if attempt == self.MAX_ATTEMPTS - 1:
                     raise
                 continue
-            self.keeper.sync_timers(complaint, changed)
+            self.keeper.sync_timers(complaint, changed, fired=fired)
             return alerts
         return []
 
-    def _refresh_due(self, complaint: Complaint, history: list[Event], now: datetime) -> None:
+    def _refresh_due(self, complaint: Complaint, stamped: Complaint) -> None:
         """Nothing due (a stale timer, or paused clocks): move the next due instant on, so the sweeper does not
         find this complaint again and again. Derived data: no event."""
-        due = self.keeper.stamp(complaint, history, now).next_due_at
+        due = stamped.next_due_at
         if due != complaint.next_due_at:
             self.repository.set_next_due(complaint.reference, complaint.version, due)
 

@@ -120,6 +120,8 @@ def _policy_fields(_config: Any) -> tuple[FormField, ...]:
                   "policy_calendars"),
         FormField("warning_at", N_("Warning at"), "number", N_("The share of a target after which a clock is in warning, "
                                                         "e.g. 0.75.")),
+        FormField("alert_lateness", N_("Alerts may be late by"), hint=N_(
+            "e.g. 0, 10m, 2h: spreads alerts that fall on the same instant (the clocks stay exact).")),
         FormField("first_response", N_("First response within"), hint=N_("e.g. 30m, 4h, 1d (business time).")),
         FormField("next_update", N_("Next update within"), hint=N_("After each customer message.")),
         FormField("resolution", N_("Resolution within")),
@@ -130,7 +132,7 @@ def _policy_values(document: Any, key: str) -> dict[str, Any] | None:
     policies = document.get("policies", [])
     if key == "new":
         return {"name": "", "priorities": [], "categories": [], "channels": [], "teams": [], "tiers": "",
-                "calendar": "team", "warning_at": "0.75", **{t: "" for t in TARGETS}}
+                "calendar": "team", "warning_at": "0.75", "alert_lateness": "0", **{t: "" for t in TARGETS}}
     if not key.isdigit() or int(key) >= len(policies):
         return None
     policy = policies[int(key)]
@@ -140,7 +142,8 @@ def _policy_values(document: Any, key: str) -> dict[str, Any] | None:
             "channels": [str(c) for c in policy.get("channels", [])],
             "teams": [str(t) for t in policy.get("teams", [])],
             "tiers": ", ".join(str(t) for t in policy.get("tiers", [])), "calendar": str(policy.get("calendar", "team")),
-            "warning_at": str(policy.get("warning_at", 0.75)), **{t: str(targets.get(t, "")) for t in TARGETS}}
+            "warning_at": str(policy.get("warning_at", 0.75)),
+            "alert_lateness": str(policy.get("alert_lateness", "0")), **{t: str(targets.get(t, "")) for t in TARGETS}}
 
 
 def _write_policy(document: Any, key: str, form: Form) -> dict[str, str]:
@@ -172,6 +175,11 @@ def _write_policy(document: Any, key: str, form: Form) -> dict[str, str]:
         policy["warning_at"] = float(one(form, "warning_at") or 0.75)
     except ValueError:
         problems["warning_at"] = "enter a number between 0 and 1, e.g. 0.75"
+    lateness = one(form, "alert_lateness")
+    if lateness and lateness != "0":
+        policy["alert_lateness"] = lateness
+    elif "alert_lateness" in policy:
+        del policy["alert_lateness"]
     targets = tomlkit.inline_table()
     for name in TARGETS:
         targets[name] = one(form, name)

@@ -1,5 +1,5 @@
-"""SLA timers and the sweeper. A timer (an EventBridge Scheduler one-time schedule delivering to the timer queue)
-names a complaint; the sweeper (an EventBridge rule every few minutes) finds what is due through the due-time
+"""SLA timers and the sweeper. A timer (an EventBridge Scheduler one-time schedule delivering to the timer queue, one
+per complaint at a time, at the next instant something is due) names a complaint; the sweeper (an EventBridge rule every few minutes) finds what is due through the due-time
 index, team by team, with no Scan. Both run the same check, which re-reads the complaint and sends only the
 alerts due now that were not sent before, so a stale or repeated timer is a no-op and nothing fires twice."""
 from __future__ import annotations
@@ -26,7 +26,7 @@ def _on_timer(record: Any) -> None:
         result = services.surveys.send(timer["reference"], services.clock.now())
         logger.info("survey timer", extra={"result": str(result)})
         return
-    alerts = services.sla_monitor.check(timer["reference"], services.clock.now())
+    alerts = services.sla_monitor.check(timer["reference"], services.clock.now(), fired=True)
     logger.info("sla timer", extra={"clock": timer.get("clock"), "kind": timer.get("kind"),
                                     "timer_version": timer.get("version"), "alerts": [a.key for a in alerts]})
 

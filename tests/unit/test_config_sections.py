@@ -27,6 +27,14 @@ def test_a_policy_form_sets_conditions_and_targets_and_clears_what_is_unticked()
     assert (policy.tiers, policy.categories, policy.targets.first_response.text) == (None, ["billing"], "90m")
 
 
+def test_a_policys_alert_lateness_is_set_and_cleared_from_its_form():
+    from datetime import timedelta
+
+    assert parse_config(edited("policies", "0", alert_lateness="15m")).policies[0].alert_lateness == timedelta(minutes=15)
+    assert parse_config(edited("policies", "3", alert_lateness="0")).policies[3].alert_lateness == timedelta(0)
+    assert "alert_lateness" not in edited("policies", "0", alert_lateness="").split("[[policies]]")[1]
+
+
 def test_routing_per_category_and_the_fallback():
     text = edited("routing", "", **{"team-billing": "customer-care", "skill-billing": "refunds",
                                     "team-general": ""})

@@ -9,9 +9,14 @@
   var poll = body.getAttribute("data-poll");
   var seen = body.getAttribute("data-version");
 
-  function typed() {  // anything typed or ticked that a reload would lose
-    return Array.prototype.some.call(document.querySelectorAll("textarea, input"), function (field) {
+  function typed() {  // anything typed, ticked or chosen that a reload would lose
+    return Array.prototype.some.call(document.querySelectorAll("textarea, input, select"), function (field) {
       if (field.type === "checkbox" || field.type === "radio") { return field.checked !== field.defaultChecked; }
+      if (field.tagName === "SELECT") {  // a single select without a selected option starts on its first
+        var defaults = Array.prototype.filter.call(field.options, function (o) { return o.defaultSelected; });
+        if (!defaults.length && !field.multiple && field.options.length) { defaults = [field.options[0]]; }
+        return Array.prototype.some.call(field.options, function (o) { return o.selected !== (defaults.indexOf(o) >= 0); });
+      }
       return (field.type === "text" || field.type === "search" || field.tagName === "TEXTAREA" ||
         !field.getAttribute("type")) && field.value !== field.defaultValue;
     });

@@ -118,9 +118,9 @@ class InMemoryComplaintRepository:
         ]
         return copy.deepcopy(sorted(found, key=lambda c: c.next_due_at)[:limit])
 
-    def for_category(self, category: str, start: datetime, end: datetime) -> list[Complaint]:
+    def for_category(self, category: str, start: datetime, end: datetime, limit: int | None = None) -> list[Complaint]:
         found = [c for c in self.complaints.values() if c.category == category and start <= c.created_at <= end]
-        return copy.deepcopy(sorted(found, key=lambda c: c.created_at))
+        return copy.deepcopy(sorted(found, key=lambda c: c.created_at, reverse=True)[:limit])
 
     def latest_in_category(self, category: str, limit: int) -> list[Complaint]:
         found = [c for c in self.complaints.values() if c.category == category]

@@ -18,6 +18,7 @@ from ..domain.ports import Chunk, ComplaintQuery, Lane, Page, Position, assignee
 from .dynamo_tables import AgentLoadModel, ComplaintModel, EventModel, MessageIndexModel
 
 MAX_MONTHS_BACK = 24
+SEARCH_EVALUATE = 100  # index entries one page of a staff list reads at most (then it returns a cursor)
 # lane kind -> (index, its range attribute): the partitions the staff inbox reads (chalicelib.domain.inbox)
 LANES = {
     "assignee": (ComplaintModel.by_assignee_due, ComplaintModel.sla_due_at),
@@ -120,24 +121,25 @@ class DynamoComplaintRepository:
             return None
 
     def for_customer(self, email: str | None, phone: str | None, limit: int = 50) -> list[Complaint]:
-        found: dict[str, Complaint] = {}
+        found: dict[str, datetime] = {}
         for index, identity in ((ComplaintModel.by_email, email), (ComplaintModel.by_phone, phone)):
             if identity:
-                for item in index.query(identity, scan_index_forward=False, limit=limit):
-                    found[item.reference] = _from_item(item)
-        return sorted(found.values(), key=lambda c: c.created_at, reverse=True)[:limit]
+                for key in index.query(identity, scan_index_forward=False, limit=limit):
+                    found[key.reference] = key.created_at
+        return _hydrate(sorted(found, key=found.__getitem__, reverse=True)[:limit])
 
     def open_for_team(self, team: str, due_before: datetime | None = None, limit: int = 100) -> list[Complaint]:
         condition = ComplaintModel.next_due_at <= due_before if due_before else None
-        return [_from_item(i) for i in ComplaintModel.by_team_due.query(team, condition, limit=limit)]
+        return _hydrate([key.reference for key in ComplaintModel.by_team_due.query(team, condition, limit=limit)])
 
-    def for_category(self, category: str, start: datetime, end: datetime) -> list[Complaint]:
+    def for_category(self, category: str, start: datetime, end: datetime, limit: int | None = None) -> list[Complaint]:
         condition = ComplaintModel.created_at.between(start, end)
-        return [_from_item(i) for i in ComplaintModel.by_category.query(category, condition)]
+        keys = ComplaintModel.by_category.query(category, condition, scan_index_forward=False, limit=limit)
+        return _hydrate([key.reference for key in keys])
 
     def latest_in_category(self, category: str, limit: int) -> list[Complaint]:
-        return [_from_item(i) for i in ComplaintModel.by_category.query(category, scan_index_forward=False,
-                                                                         limit=limit)]
+        keys = ComplaintModel.by_category.query(category, scan_index_forward=False, limit=limit)
+        return _hydrate([key.reference for key in keys])
 
     def read_lane(self, lane: Lane, limit: int, after: Position | None = None,
                   bound: datetime | None = None) -> Chunk:
@@ -149,33 +151,45 @@ class DynamoComplaintRepository:
             start = {hash_name: {"S": lane.key}, sort.attr_name: {"S": after[0]}, "reference": {"S": after[1]}}
         results = index.query(lane.key, condition, scan_index_forward=lane.ascending, limit=limit, page_size=limit,
                               last_evaluated_key=start)
-        items = [(_from_item(i), (sort.serialize(getattr(i, sort.attr_name)), i.reference)) for i in results]
-        more = len(items) == limit and results.last_evaluated_key is not None
-        return Chunk(items, len(items), items[-1][1] if more else None)
+        positions = {key.reference: (sort.serialize(getattr(key, sort.attr_name)), key.reference) for key in results}
+        more = len(positions) == limit and results.last_evaluated_key is not None
+        items = [(complaint, positions[complaint.reference]) for complaint in _hydrate(list(positions))]
+        return Chunk(items, len(positions), list(positions.values())[-1] if more else None)
 
     def open_for_assignee(self, member_id: str, limit: int = 25, cursor: str | None = None) -> Page:
         return lane_page(self, Lane("assignee", member_id), limit, cursor)
 
     def search(self, query: ComplaintQuery) -> Page:
+        """A page of the list: newest first, filtered. It evaluates at most SEARCH_EVALUATE index entries (and
+        fetches those), so a filter that matches little returns a short page and a cursor, never a walk of the
+        whole partition."""
         cursor = _decode_cursor(query.cursor)
         items: list[Complaint] = []
+        budget = max(query.limit, SEARCH_EVALUATE)
         for partition in self._partitions(query, cursor.get("p")):
             index, hash_key = partition
             results = index.query(
                 hash_key,
                 _created_between(query),
-                filter_condition=_filters(query),
                 scan_index_forward=False,
-                limit=query.limit - len(items),
+                limit=min(budget, query.limit - len(items)) if not _filtering(query) else budget,
                 last_evaluated_key=cursor.pop("k", None),
             )
             try:
-                items.extend(_from_item(i) for i in results)
+                references = [key.reference for key in results]
             except QueryError as error:
                 if query.cursor and error.cause_response_code == "ValidationException":
                     raise _bad_cursor() from None  # a cursor we did not issue
                 raise
-            if len(items) >= query.limit:
+            budget -= len(references)
+            for complaint in _hydrate(references):
+                if _matches(query, complaint) and len(items) < query.limit:
+                    items.append(complaint)
+                    last = complaint
+            full, spent = len(items) >= query.limit, budget <= 0
+            if full or spent:
+                if full and items[-1].reference != references[-1]:  # stopped inside what was read
+                    return Page(items, _encode_cursor({"p": hash_key, "k": _index_key(index, hash_key, last)}))
                 if results.last_evaluated_key:
                     return Page(items, _encode_cursor({"p": hash_key, "k": results.last_evaluated_key}))
                 following = self._next_partition(query, hash_key)
@@ -227,20 +241,39 @@ def _created_between(query: ComplaintQuery):
     return None
 
 
-def _filters(query: ComplaintQuery):
-    condition = None
-    for attribute, value in (
-        (ComplaintModel.team, query.team),
-        (ComplaintModel.priority, query.priority),
-        (ComplaintModel.channel, query.channel),
-        (ComplaintModel.breached, query.breached),
-        (ComplaintModel.category, query.category if query.status or query.needs_triage else None),
-        (ComplaintModel.status, query.status if query.needs_triage else None),
-    ):
-        if value is not None:
-            clause = attribute == value
-            condition = clause if condition is None else condition & clause
-    return condition
+def _wanted(query: ComplaintQuery) -> dict[str, Any]:
+    """The list's filters the partition does not serve, as field -> value."""
+    wanted = {"team": query.team, "priority": query.priority, "channel": query.channel, "breached": query.breached,
+              "category": query.category if query.status or query.needs_triage else None,
+              "status": query.status if query.needs_triage else None}
+    return {name: value for name, value in wanted.items() if value is not None}
+
+
+def _filtering(query: ComplaintQuery) -> bool:
+    return bool(_wanted(query))
+
+
+def _matches(query: ComplaintQuery, complaint: Complaint) -> bool:
+    values = {"team": complaint.team, "priority": complaint.priority, "channel": complaint.channel.value,
+              "breached": complaint.breached, "category": complaint.category, "status": complaint.status.value}
+    return all(values[name] == value for name, value in _wanted(query).items())
+
+
+def _index_key(index: Any, hash_key: str, complaint: Complaint) -> dict[str, Any]:
+    """Where a read of `index` goes on right after `complaint` (its index key and table key, as DynamoDB writes
+    LastEvaluatedKey)."""
+    hash_name = index._hash_key_attribute().attr_name
+    return {hash_name: {"S": hash_key}, "created_at": {"S": ComplaintModel.created_at.serialize(complaint.created_at)},
+            "reference": {"S": complaint.reference}}
+
+
+def _hydrate(references: list[str]) -> list[Complaint]:
+    """The complaints, in the given order, in one BatchGetItem per 100 (eventually consistent: a list may lag a
+    write by a moment; the complaint page reads strongly). Indexes are KEYS_ONLY, so this is how lists read."""
+    if not references:
+        return []
+    found = {item.reference: _from_item(item) for item in ComplaintModel.batch_get(list(dict.fromkeys(references)))}
+    return [found[r] for r in dict.fromkeys(references) if r in found]
 
 
 def _encode_cursor(data: dict[str, Any]) -> str:

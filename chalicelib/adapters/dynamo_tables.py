@@ -22,6 +22,7 @@ staff_sessions    id                             -> console sessions (hash of th
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -32,7 +33,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 
@@ -42,10 +43,12 @@ class _Meta:
     billing_mode = "PAY_PER_REQUEST"
 
 
-def _index(name: str, hash_attr: str, range_attr: str) -> type[GlobalSecondaryIndex]:
-    """A GSI with ALL projection; PynamoDB reads its keys from the class attributes."""
+def _index(name: str, hash_attr: str, range_attr: str, projection: Any = None) -> type[GlobalSecondaryIndex]:
+    """A GSI (KEYS_ONLY unless told: an index entry is written only when its keys change, and readers fetch the
+    items they show with one BatchGetItem); PynamoDB reads its keys from the class attributes."""
+    meta = {"index_name": name, "projection": projection or KeysOnlyProjection(), "billing_mode": "PAY_PER_REQUEST"}
     attrs = {
-        "Meta": type("Meta", (), {"index_name": name, "projection": AllProjection(), "billing_mode": "PAY_PER_REQUEST"}),
+        "Meta": type("Meta", (), meta),
         hash_attr: UnicodeAttribute(hash_key=True),
         range_attr: UTCDateTimeAttribute(range_key=True),
     }
@@ -129,7 +132,7 @@ class EventModel(Model):
     data = JSONAttribute(null=True)
     example_for = UnicodeAttribute(null=True)  # "category" or "priority" on a correction, absent otherwise
 
-    by_example = _index("by_example", "example_for", "at")()
+    by_example = _index("by_example", "example_for", "at", AllProjection())()  # retraining reads whole examples
 
 
 class MessageIndexModel(Model):
@@ -184,7 +187,7 @@ class InboundMailModel(Model):
     details = JSONAttribute(null=True)  # verdicts, attachments, parse problems
     expires_at = NumberAttribute(null=True)  # TTL (epoch seconds)
 
-    by_day = _index("by_day", "received_day", "received_at")()
+    by_day = _index("by_day", "received_day", "received_at", AllProjection())()  # the mail log shows each entry
 
 
 class AckLimitModel(Model):

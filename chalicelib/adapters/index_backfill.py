@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Iterator
 
 from pynamodb.exceptions import UpdateError
 
@@ -33,24 +34,41 @@ class Backfilled:
 def backfill_derived_keys(page_size: int = 100) -> Backfilled:
     outcome, held = Backfilled(), Counter()
     for status in sorted(s.value for s in OPEN_STATUSES):
-        for item in ComplaintModel.by_status.query(status, page_size=page_size):
-            outcome.open_seen += 1
-            if item.assignee:
-                held[item.assignee] += 1
-            wanted = _to_item(_from_item(item))
-            actions = [getattr(ComplaintModel, name).set(getattr(wanted, name)) for name in DERIVED
-                       if getattr(wanted, name) is not None and getattr(item, name) != getattr(wanted, name)]
-            if not actions:
-                continue
-            try:
-                ComplaintModel(item.reference).update(actions=actions, condition=ComplaintModel.version == item.version)
-                outcome.updated += 1
-            except UpdateError as error:
-                if not _condition_failed(error):
-                    raise
-                outcome.changed_meanwhile += 1
+        keys = ComplaintModel.by_status.query(status, page_size=page_size)  # KEYS_ONLY: fetch each page's items
+        for page in _pages((key.reference for key in keys), page_size):
+            for item in ComplaintModel.batch_get(page):
+                outcome.open_seen += 1
+                if item.assignee:
+                    held[item.assignee] += 1
+                _write_missing_keys(item, outcome)
     outcome.members_counted = recount_agent_load(held)
     return outcome
+
+
+def _pages(references: Iterator[str], size: int) -> Iterator[list[str]]:
+    page: list[str] = []
+    for reference in references:
+        page.append(reference)
+        if len(page) == size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def _write_missing_keys(item: ComplaintModel, outcome: Backfilled) -> None:
+    wanted = _to_item(_from_item(item))
+    actions = [getattr(ComplaintModel, name).set(getattr(wanted, name)) for name in DERIVED
+               if getattr(wanted, name) is not None and getattr(item, name) != getattr(wanted, name)]
+    if not actions:
+        return
+    try:
+        ComplaintModel(item.reference).update(actions=actions, condition=ComplaintModel.version == item.version)
+        outcome.updated += 1
+    except UpdateError as error:
+        if not _condition_failed(error):
+            raise
+        outcome.changed_meanwhile += 1
 
 
 def recount_agent_load(held: Counter) -> int:

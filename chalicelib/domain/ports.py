@@ -152,7 +152,8 @@ class ComplaintRepository(Protocol):
 
     def open_for_team(self, team: str, due_before: datetime | None = None, limit: int = 100) -> list[Complaint]: ...
 
-    def for_category(self, category: str, start: datetime, end: datetime) -> list[Complaint]: ...
+    def for_category(self, category: str, start: datetime, end: datetime, limit: int | None = None) -> list[Complaint]:
+        """The category's complaints created in [start, end], newest first, at most `limit`."""
 
     def latest_in_category(self, category: str, limit: int) -> list[Complaint]:
         """The category's newest complaints, at most `limit` read (similar cases on the complaint page)."""

@@ -1,5 +1,6 @@
-"""Early warning, hourly: today's volume per category against its forecast (with the top terms and example
-references of a spike), and the KPI triggers. Each alert goes out once a day (a marker per dedup key)."""
+"""Early warning, hourly: today's volume per category (from the rollups) against its forecast, with the top
+terms of a spike from a bounded sample of texts (TEXT_SAMPLE newest today and in the week before) and example
+references, and the KPI triggers. Each alert goes out once a day (a marker per dedup key)."""
 from __future__ import annotations
 
 import dataclasses
@@ -9,6 +10,7 @@ from ..observability import logger
 from ..wiring import services
 
 EXAMPLES = 5
+TEXT_SAMPLE = 200  # newest texts per category and window read for a spike's top terms (volumes come from rollups)
 
 
 def run_early_warning(now: datetime | None = None) -> list[str]:
@@ -19,10 +21,10 @@ def run_early_warning(now: datetime | None = None) -> list[str]:
     sent = []
     today_texts, before_texts, examples = {}, {}, {}
     for category in reports.categories:
-        todays = services.repository.for_category(category, start, now)  # one bounded index query
+        todays = services.repository.for_category(category, start, now, limit=TEXT_SAMPLE)
         today_texts[category] = [f"{c.subject} {c.description}" for c in todays]
         examples[category] = [c.reference for c in todays[:EXAMPLES]]
-        earlier = services.repository.for_category(category, start - timedelta(days=7), start)
+        earlier = services.repository.for_category(category, start - timedelta(days=7), start, limit=TEXT_SAMPLE)
         before_texts[category] = [f"{c.subject} {c.description}" for c in earlier]
     for alert in reports.early_warnings(day, today_texts, before_texts):
         if alert.type == "volume_spike":

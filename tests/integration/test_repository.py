@@ -197,7 +197,7 @@ def test_reads_never_scan(repo):
         repo.reference_for_message("web#CMP-20261122-AAAAA")
 
     assert found == {"CMP-20261122-AAAAA", "CMP-20261015-BBBBB"}
-    assert set(sent) <= {"Query", "GetItem", "DescribeTable"} and "Query" in sent
+    assert set(sent) <= {"Query", "GetItem", "BatchGetItem", "DescribeTable"} and "Query" in sent
 
 
 def test_appending_claims_the_channel_message_in_the_same_write(repo):

@@ -5,10 +5,11 @@ from collections import Counter
 
 
 class AwsCalls:
-    """Counts AWS calls per operation and the items DynamoDB read (ScannedCount of Query/Scan, or 1 per GetItem)."""
+    """Counts AWS calls per operation and the items DynamoDB read (ScannedCount of Query/Scan, 1 per GetItem, each
+    item a BatchGetItem returned)."""
 
     def __init__(self):
-        self.calls, self.items_read = Counter(), 0
+        self.calls, self.items_read, self.fetched = Counter(), 0, 0  # fetched: of items_read, by BatchGetItem
 
     def __call__(self, event_name: str, parsed: dict | None = None, **_):
         service, operation = event_name.split(".")[1:3]
@@ -17,3 +18,7 @@ class AwsCalls:
             self.items_read += parsed.get("ScannedCount", parsed.get("Count", 0))
         elif parsed and operation == "GetItem" and "Item" in parsed:
             self.items_read += 1
+        elif parsed and operation == "BatchGetItem":
+            fetched = sum(len(items) for items in parsed.get("Responses", {}).values())
+            self.items_read += fetched
+            self.fetched += fetched

@@ -56,7 +56,8 @@ def test_the_duplicate_check_reads_only_the_customers_newest_complaints(moto_tab
           f"the whole intake of the repeat: {counter.items_read} items read, {dict(counter.calls)}")
     limit = IntakePipeline.RECENT_LIMIT
     assert len(recent) == limit and recent[0].reference == f"CMP-{OTHERS:06d}"  # the newest first
-    assert lookup_calls == {"dynamodb.Query": 2} and lookup_reads <= 2 * limit
+    # two index Queries (keys only), then one BatchGetItem of the newest: reads grow with the limit, not the history
+    assert lookup_calls == {"dynamodb.Query": 2, "dynamodb.BatchGetItem": 1} and lookup_reads <= 3 * limit
     assert not any(name.endswith(".Scan") for name in counter.calls)
     stored = DynamoComplaintRepository().get(result.reference)
     assert stored.status == Status.DUPLICATE and stored.duplicate_of == f"CMP-{OTHERS + 1:06d}"

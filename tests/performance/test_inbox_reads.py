@@ -34,7 +34,8 @@ def item_size(value: dict) -> int:
 
 
 class Reads(AwsCalls):
-    """AwsCalls plus the read capacity units of the Queries, from the bytes of the items they returned."""
+    """AwsCalls plus the read capacity units (eventually consistent) of the Queries, from the bytes of the index
+    entries they returned, and of the BatchGetItems, per item."""
 
     def __init__(self):
         super().__init__()
@@ -45,6 +46,10 @@ class Reads(AwsCalls):
         if parsed and event_name.endswith(".Query"):
             size = sum(len(k.encode()) + item_size(v) for item in parsed.get("Items", []) for k, v in item.items())
             self.units += 0.5 * max(1, math.ceil(size / 4096))
+        if parsed and event_name.endswith(".BatchGetItem"):
+            for items in parsed.get("Responses", {}).values():
+                self.units += sum(0.5 * max(1, math.ceil(sum(len(k.encode()) + item_size(v) for k, v in item.items())
+                                                         / 4096)) for item in items)
 
 
 class Replayed:
@@ -133,15 +138,16 @@ def test_each_inbox_view_reads_about_a_page_and_the_page_renders_in_bounded_time
         for view in inbox.VIEWS:
             member = mei if view == "all" else alex
             result, reads = measured(inbox.plan(view, member, teams, now))
-            figures[view] = reads.items_read
-            lines.append(f"  {view:<11} {len(result.rows):>3} rows ({result.count:>3}), {reads.items_read:>4} items read "
-                         f"in {reads.calls['dynamodb.Query']:>2} Queries, {reads.units:>5.1f} RCU"
+            figures[view] = (reads.items_read - reads.fetched, reads.fetched)
+            lines.append(f"  {view:<11} {len(result.rows):>3} rows ({result.count:>3}), {reads.items_read - reads.fetched:>4}"
+                         f" index entries in {reads.calls['dynamodb.Query']:>2} Queries, {reads.fetched:>3} items in "
+                         f"{reads.calls['dynamodb.BatchGetItem']} BatchGetItem, {reads.units:>5.1f} RCU"
                          f"{', stopped at the cap' if result.capped else ''}")
         for text in ("refund order", "c1234@example.com"):
             result, reads = measured(inbox.search(text, now).plan)
-            figures[text] = reads.items_read
-            lines.append(f"  search {text!r}: {len(result.rows)} rows, {reads.items_read} items read in "
-                         f"{reads.calls['dynamodb.Query']} Queries, {reads.units:.1f} RCU")
+            figures[text] = (reads.items_read - reads.fetched, reads.fetched)
+            lines.append(f"  search {text!r}: {len(result.rows)} rows, {reads.items_read - reads.fetched} index entries "
+                         f"in {reads.calls['dynamodb.Query']} Queries, {reads.fetched} items fetched, {reads.units:.1f} RCU")
 
         secret, _ = services.sessions.start("alex", "agent", None)
         headers = {"Cookie": f"console_session={secret}", "Accept": "text/html"}
@@ -174,5 +180,5 @@ def test_each_inbox_view_reads_about_a_page_and_the_page_renders_in_bounded_time
                 f"{statistics.median(times):.0f} ms over {RENDERS} renders")
         two_pages = 2 * inbox.PAGE_SIZE
         for view in inbox.VIEWS:  # every view is served by its index: about a page, never the backlog
-            assert figures[view] <= two_pages, view
-        assert figures["refund order"] <= inbox.SEARCH_READ_CAP and figures["c1234@example.com"] <= two_pages
+            assert max(figures[view]) <= two_pages, view
+        assert max(figures["refund order"]) <= inbox.SEARCH_READ_CAP and max(figures["c1234@example.com"]) <= two_pages

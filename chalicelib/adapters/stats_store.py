@@ -1,11 +1,13 @@
-"""KPI rollups and recent alerts in the stats table. One event's increments and its marker are one transaction:
-the marker's condition makes a replayed stream record count nothing (constant writes per event: 1 + increments)."""
+"""KPI rollups and recent alerts in the stats table. A batch of events (a stream batch) is written in transactions
+holding each event's marker and each bucket the events touch once, with their sum: the markers' conditions make a
+replayed stream record count nothing, and a bucket is written once per batch, not once per event."""
 from __future__ import annotations
 
 import json
 import time
 from datetime import date, datetime, timedelta, timezone
-from typing import Iterable
+from collections import Counter
+from typing import Iterable, Iterator, Sequence
 
 from ..domain.ports import Alert
 from ..quality.rollups import RollupBucket, RollupIncrement, RollupKey
@@ -13,6 +15,33 @@ from .dynamo_tables import StatsModel
 
 MARKER_DAYS = 14
 ALERT_DAYS = 90
+
+
+TRANSACTION_ITEMS = 100  # DynamoDB's limit on the items of one TransactWriteItems
+
+
+def _summed(group: Sequence[tuple[str, Sequence[RollupIncrement]]]) -> dict[tuple[str, str], Counter]:
+    """Each bucket the group touches, with the sum of its deltas (in first-touched order)."""
+    buckets: dict[tuple[str, str], Counter] = {}
+    for _, increments in group:
+        for increment in increments:
+            buckets.setdefault((increment.key.partition_key, increment.key.sort_key), Counter()).update(increment.deltas)
+    return buckets
+
+
+def _groups(entries: Sequence[tuple[str, Sequence[RollupIncrement]]], limit: int) -> Iterator[list]:
+    """Consecutive entries whose markers and distinct buckets fit in one transaction."""
+    group: list = []
+    buckets: set[tuple[str, str]] = set()
+    for entry in entries:
+        touched = {(i.key.partition_key, i.key.sort_key) for i in entry[1]}
+        if group and len(group) + 1 + len(buckets | touched) > limit:
+            yield group
+            group, buckets = [], set()
+        group.append(entry)
+        buckets |= touched
+    if group:
+        yield group
 
 
 class DynamoStatsStore:
@@ -26,18 +55,34 @@ class DynamoStatsStore:
 
     def apply(self, idempotency: str, increments: Iterable[RollupIncrement]) -> bool:
         """Adds the increments once; False when this key was applied before (a replay)."""
-        items = [{"Put": {
-            "TableName": self.table,
-            "Item": {"pk": {"S": idempotency}, "sk": {"S": "marker"},
-                     "expires_at": {"N": str(int(time.time()) + MARKER_DAYS * 86400)}},
+        return self.apply_many([(idempotency, list(increments))]) == 1
+
+    def apply_many(self, entries: Sequence[tuple[str, Sequence[RollupIncrement]]]) -> int:
+        """Adds each entry's increments once, in as few transactions as DynamoDB's 100 items allow: each holds the
+        markers of its entries and each bucket they touch once, with the sum. A marker that exists already (a
+        replayed entry) cancels the transaction: it is retried without that entry. Returns the entries added."""
+        added = 0
+        for group in _groups(entries, TRANSACTION_ITEMS):
+            while group:
+                replayed = self._write(group)
+                if not replayed:
+                    added += len(group)
+                    break
+                group = [entry for i, entry in enumerate(group) if i not in replayed]
+        return added
+
+    def _write(self, group: list[tuple[str, Sequence[RollupIncrement]]]) -> set[int]:
+        """One transaction; the positions of the group's replayed entries (empty when it went through)."""
+        expires = str(int(time.time()) + MARKER_DAYS * 86400)
+        items: list[dict] = [{"Put": {
+            "TableName": self.table, "Item": {"pk": {"S": key}, "sk": {"S": "marker"}, "expires_at": {"N": expires}},
             "ConditionExpression": "attribute_not_exists(pk)",
-        }}]
-        for increment in increments:
-            names = {f"#n{i}": name for i, name in enumerate(increment.deltas)}
-            values = {f":d{i}": {"N": str(delta)} for i, delta in enumerate(increment.deltas.values())}
+        }} for key, _ in group]
+        for (partition, sort), deltas in _summed(group).items():
+            names = {f"#n{i}": name for i, name in enumerate(deltas)}
+            values = {f":d{i}": {"N": str(delta)} for i, delta in enumerate(deltas.values())}
             items.append({"Update": {
-                "TableName": self.table,
-                "Key": {"pk": {"S": increment.key.partition_key}, "sk": {"S": increment.key.sort_key}},
+                "TableName": self.table, "Key": {"pk": {"S": partition}, "sk": {"S": sort}},
                 "UpdateExpression": "ADD " + ", ".join(f"#n{i} :d{i}" for i in range(len(names))),
                 "ExpressionAttributeNames": names, "ExpressionAttributeValues": values,
             }})
@@ -45,11 +90,12 @@ class DynamoStatsStore:
             self._client.transact_write_items(TransactItems=items)
         except self._client.exceptions.TransactionCanceledException as error:
             reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                return False
+            replayed = {i for i, code in enumerate(reasons[:len(group)]) if code == "ConditionalCheckFailed"}
+            if replayed:
+                return replayed
             raise
         self.writes += len(items)
-        return True
+        return set()
 
     def query(self, period: str, dimension: str = "all", value: str = "all", start: str | None = None,
               end: str | None = None) -> list[RollupBucket]:

@@ -396,6 +396,10 @@ class RollupStore:
             self.writes += 1
         return True
 
+    def apply_many(self, entries: Sequence[tuple[str, Sequence[RollupIncrement]]]) -> int:
+        """apply() for each (idempotency key, increments); how many were new."""
+        return sum(self.apply(key, increments) for key, increments in entries)
+
     def ingest(self, event: Event, complaint: Complaint, history: Sequence[Event] | None = None,
                **options: Any) -> bool:
         """updates_for + apply under the event's idempotency key, as the stream worker does."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 from .deliveries import DeliveryRecorder, extend_thread
 from .errors import ConcurrentModification, IllegalTransition, InvalidCommand, NotDelivered
@@ -222,7 +222,7 @@ class IntakePipeline:
             tier=self.sla.tier_of(message.sender),
             category=classification.category,
             priority=classification.priority,
-            classification=classification.as_dict(),
+            classification=kept_on_item(classification.as_dict()),
             screening_outcome=screening.outcome,
             screening_reason=screening.reason,
             duplicate_of=screening.duplicate_of,
@@ -381,6 +381,15 @@ class ComplaintService:
                                        if getattr(changed, name) != value}}
         return (changed.evolve(team=routing.team, assignee=assignee),
                 dataclasses.replace(event, data=data, changes=changes))
+
+
+# The triage details that only the complaint page's "why" shows, or that only intake compares: in the `received`
+# event (written once), not on the complaint item (rewritten with every version).
+RECEIVED_ONLY = ("minhash", "evidence", "top_categories", "priority_reason")
+
+
+def kept_on_item(classification: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in classification.items() if name not in RECEIVED_ONLY}
 
 
 def _thread_of(message: IntakeMessage) -> tuple[str, ...]:

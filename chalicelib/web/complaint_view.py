@@ -111,8 +111,10 @@ class Why:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def why(complaint: Complaint) -> Why:
-    c = complaint.classification or {}
+def why(complaint: Complaint, history: Iterable[Event] = ()) -> Why:
+    """From the classification the `received` event keeps whole (the item keeps its short part)."""
+    received = next((e for e in history if e.type == "received"), None)
+    c = {**(complaint.classification or {}), **((received.data or {}).get("classification") or {} if received else {})}
     top = [(str(label), float(p)) for label, p in (c.get("top_categories") or [])
            if label != complaint.category][:3]
     return Why(

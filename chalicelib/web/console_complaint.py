@@ -214,7 +214,7 @@ def _load(reference: str) -> dict[str, Any]:
     opted_out = bool(complaint.sender.phone) and blocked(complaint.sender.phone)
     return {"complaint": complaint, "history": history, "entries": entries, "clocks": clocks, "now": now,
             "customer_wrote": customer_wrote_last(entries), "others": others, "route": route, "opted_out": opted_out,
-            "why": why(complaint), "similar": _similar(complaint)}
+            "why": why(complaint, history), "similar": _similar(complaint)}
 
 
 def _similar(complaint: Any) -> list[tuple[Any, str | None]]:

@@ -13,7 +13,7 @@ from ..domain.ports import Alert
 from .early_warning import kpi_alerts, volume_spike
 from .forecast import Forecast, SpikeCheck, detect_spike, forecast, top_terms
 from .pareto import Pareto, cause_pareto, pareto
-from .rollups import KpiReport, RollupBucket, kpis
+from .rollups import BALANCE, KpiReport, RollupBucket, kpis
 from .score import QualityScore, ScoreChange, compare, score
 
 HISTORY_DAYS = 56  # daily history behind a forecast or a spike check
@@ -45,10 +45,14 @@ class Reports:
         return self.stats.query("day", dimension, value, window.start.isoformat(), window.end.isoformat())
 
     def kpis(self, window: Window, dimension: str = "all", value: str = "all") -> KpiReport:
-        """KPIs of one segment over a window of days; the backlog counts from the beginning of the series."""
-        before = self.stats.query("day", dimension, value, None, (window.start - timedelta(days=1)).isoformat())
-        opening = sum(b.counters.get("opened", 0) - b.counters.get("closed", 0) for b in before)
-        return kpis(self.days(dimension, value, window), opening_backlog=opening)
+        """KPIs of one segment over a window of days. The opening backlog is the series' running balance less what
+        opened and closed since the window began: reads follow the window and the days after it, not the history."""
+        since = self.stats.query("day", dimension, value, window.start.isoformat(), None)
+        balance = self.stats.query(BALANCE, dimension, value)
+        moved = sum(b.counters.get("opened", 0) - b.counters.get("closed", 0) for b in since)
+        total = sum(b.counters.get("opened", 0) - b.counters.get("closed", 0) for b in balance)
+        inside = [b for b in since if b.key.start <= window.end.isoformat()]
+        return kpis(inside, opening_backlog=total - moved)
 
     def quality(self, window: Window) -> tuple[QualityScore, ScoreChange]:
         current, previous = score(self.kpis(window)), score(self.kpis(window.previous()))

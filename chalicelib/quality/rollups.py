@@ -64,7 +64,10 @@ from . import histogram
 
 PERIODS = ("day", "week", "month")
 DIMENSIONS = ("all", "team", "channel", "category", "agent")
-MAX_INCREMENTS = len(PERIODS) * len(DIMENSIONS)
+# The running balance of each series: one bucket (period "total", start "all") holding every opened and closed
+# ever counted, so the backlog at any day is the balance minus what moved since, read without the series' history.
+BALANCE, BALANCE_START = "total", "all"
+MAX_INCREMENTS = (len(PERIODS) + 1) * len(DIMENSIONS)
 ALL, UNASSIGNED = "all", "unassigned"
 STAFF_ROLES = frozenset({"agent", "manager", "admin"})
 OPEN = frozenset({"new", "acknowledged", "in_progress", "waiting_on_customer"})
@@ -155,7 +158,17 @@ def updates_for(
         for period in periods
         for dimension, value in dimension_values(event, complaint, dimensions)
     ] if deltas else []
-    return _merged([*own, *moved_increments(event, complaint, tz=tz, periods=periods, dimensions=dimensions)])
+    moved = moved_increments(event, complaint, tz=tz, periods=periods, dimensions=dimensions)
+    return _merged([*own, *moved, *_balance(own + moved, periods)])
+
+
+def _balance(increments: list[RollupIncrement], periods: Sequence[str]) -> list[RollupIncrement]:
+    """The day buckets' opened and closed, added to their series' running balance too."""
+    if "day" not in periods:
+        return []
+    return [RollupIncrement(RollupKey(BALANCE, BALANCE_START, i.key.dimension, i.key.value), moved)
+            for i in increments if i.key.period == "day"
+            and (moved := {n: a for n, a in i.deltas.items() if n in (OPENED, CLOSED) and a})]
 
 
 def _merged(increments: list[RollupIncrement]) -> list[RollupIncrement]:
@@ -244,6 +257,8 @@ def period_start(day: date, period: str) -> str:
         return (day - timedelta(days=day.weekday())).isoformat()
     if period == "month":
         return day.replace(day=1).isoformat()
+    if period == BALANCE:
+        return BALANCE_START
     raise ValueError(f"unknown period {period!r}; one of {', '.join(PERIODS)}")
 
 

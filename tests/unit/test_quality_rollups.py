@@ -1,6 +1,6 @@
 """KPI rollups: a small scripted history through the real state machine, KPIs checked against hand arithmetic."""
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -213,8 +213,9 @@ def test_a_replayed_event_is_counted_once(script):
 
 
 def test_every_event_gives_zero_or_a_constant_number_of_increments(script):
-    assert set(script.increments) == {0, MAX_INCREMENTS} and MAX_INCREMENTS == 15  # 3 periods x 5 dimensions
-    # history length does not matter: 200 notes, then a resolution, still 15 increments with unique keys
+    assert MAX_INCREMENTS == 20  # (3 periods + the running balance) x 5 dimensions
+    # 15 for an event that opens or closes nothing, 20 with the balances; history length does not matter: 200 notes,
+    # then a resolution, still 20 increments with unique keys
     s = Script()
     s.receive("G", mon(9), Channel.WEB, "billing", "billing-team", "alice", fr_due=mon(10), res_due=tue(9))
     for minute in range(200):
@@ -222,9 +223,35 @@ def test_every_event_gives_zero_or_a_constant_number_of_increments(script):
     writes = s.store.writes
     s.do("G", mon(13), "resolve", "Fixed.")
     resolve = updates_for(s.history["G"][-1], s.complaints["G"], s.history["G"])
-    assert len(resolve) == 15 == len({i.key for i in resolve})
-    assert s.store.writes - writes == 15
+    assert set(script.increments) <= {0, 15, MAX_INCREMENTS}
+    assert len(resolve) == MAX_INCREMENTS == len({i.key for i in resolve})
+    assert s.store.writes - writes == MAX_INCREMENTS
     assert set(s.increments[1:-1]) == {0}
+
+
+def test_the_opening_backlog_comes_from_the_running_balance_whatever_the_history(script):
+    from chalicelib.quality.reporting import Reports, Window
+
+    reads = []
+
+    class Counting:
+        def query(self, period, dimension="all", value="all", start=None, end=None):
+            found = script.store.query(period, dimension, value, start, end)
+            reads.append(len(found))
+            return found
+
+    reports = Reports(Counting(), [], [])
+    days = [date.fromisoformat(b.key.start) for b in script.store.query("day")]
+    assert len(days) >= 2
+    whole = Window(date(2000, 1, 1), days[-1])  # from before anything happened: the backlog opens at zero
+    assert reports.kpis(whole).backlog == kpis(script.store.query("day", "all", "all")).backlog
+    later = Window(days[1], days[-1])
+    days_before = [b for b in script.store.query("day") if b.key.start < later.start.isoformat()]
+    opening = sum(b.counters.get("opened", 0) - b.counters.get("closed", 0) for b in days_before)
+    reads.clear()
+    assert reports.kpis(later).backlog == kpis(script.store.query("day", "all", "all", later.start.isoformat()),
+                                               opening_backlog=opening).backlog
+    assert sum(reads) <= later.days + 1  # the window's days and the balance, none of the days before
 
 
 def test_resolve_needs_the_history():

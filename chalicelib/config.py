@@ -37,6 +37,7 @@ class Settings:
     attachment_limit_bytes: int = 5 * 1024 * 1024
     max_body_bytes: int = 32_768
     survey_delay_minutes: int = 60  # CSAT survey link sent this long after a resolution (0: at once)
+    retention_days: int = 730  # a closed complaint, its history and message ids are deleted this long after (TTL)
     cognito_user_pool_id: str = ""  # staff sign-in (the console)
     cognito_client_id: str = ""
 
@@ -77,6 +78,7 @@ class Settings:
             ack_cap_per_day=int(env("ACK_CAP_PER_DAY", "5")),
             attachment_limit_bytes=int(env("ATTACHMENT_LIMIT_BYTES", str(5 * 1024 * 1024))),
             survey_delay_minutes=int(env("SURVEY_DELAY_MINUTES", "60")),
+            retention_days=int(env("RETENTION_DAYS", "730")),
             cognito_user_pool_id=env("COGNITO_USER_POOL_ID", ""),
             cognito_client_id=env("COGNITO_CLIENT_ID", ""),
         )

@@ -160,9 +160,9 @@ def _queue_with_dlq(logical_id: str, name: str, visibility_timeout: int) -> dict
 def resources() -> dict[str, Resource]:
     """Every resource the app needs besides Chalice's functions, API and event source mappings."""
     items: dict[str, Resource] = {
-        "ComplaintsTable": table_from_model(ComplaintModel, "complaints", stream=True),
-        "EventsTable": table_from_model(EventModel, "complaint-events", stream=True),
-        "MessageIndexTable": table_from_model(MessageIndexModel, "message-index"),
+        "ComplaintsTable": table_from_model(ComplaintModel, "complaints", stream=True, ttl="expires_at"),
+        "EventsTable": table_from_model(EventModel, "complaint-events", stream=True, ttl="expires_at"),
+        "MessageIndexTable": table_from_model(MessageIndexModel, "message-index", ttl="expires_at"),
         "SmsOptOutsTable": table_from_model(SmsOptOutModel, "sms-opt-outs"),
         "SmsKeywordLogTable": table_from_model(SmsKeywordLogModel, "sms-keyword-log"),
         "InboundMailTable": table_from_model(InboundMailModel, "inbound-mail", ttl="expires_at"),

@@ -41,7 +41,7 @@ class DynamoComplaintRepository:
 
     # writes -----------------------------------------------------------------
     def create(self, complaint: Complaint, events: list[Event], dedup_key: str) -> bool:
-        claim = MessageIndexModel(dedup_key, reference=complaint.reference, created_at=complaint.created_at)
+        claim = _message_item(dedup_key, complaint.reference, complaint.created_at)
         try:
             with self._transaction() as tx:
                 tx.save(claim, condition=MessageIndexModel.key.does_not_exist())
@@ -63,7 +63,7 @@ class DynamoComplaintRepository:
                 tx.save(_event_item(event), condition=EventModel.seq.does_not_exist())
                 _count_load(tx, _previous_holder(complaint, event), _holder(complaint))
                 if claim:
-                    item = MessageIndexModel(claim, reference=complaint.reference, created_at=event.at)
+                    item = _message_item(claim, complaint.reference, event.at)
                     tx.save(item, condition=MessageIndexModel.key.does_not_exist())
         except TransactWriteError as error:
             failed = [getattr(r, "code", None) == "ConditionalCheckFailed" for r in error.cancellation_reasons or []]
@@ -86,7 +86,7 @@ class DynamoComplaintRepository:
 
     def remember_message(self, dedup_key: str, reference: str, at: datetime) -> None:
         try:
-            MessageIndexModel(dedup_key, reference=reference, created_at=at).save(
+            _message_item(dedup_key, reference, at).save(
                 condition=MessageIndexModel.key.does_not_exist())
         except PutError as error:
             if not _condition_failed(error):
@@ -379,6 +379,7 @@ def _to_item(c: Complaint) -> ComplaintModel:
         timers=c.timers or None,
         alerts_sent=list(c.alerts_sent) or None,
         token_hash=c.token_hash,
+        expires_at=_epoch(c.closed_at + retention()) if c.status == Status.CLOSED and c.closed_at else None,
     )
 
 
@@ -443,7 +444,29 @@ def _event_item(e: Event) -> EventModel:
         message=e.message,
         data=e.data or None,
         example_for=(e.data or {}).get("example_for"),  # corrections join the by_example index
+        expires_at=None if (e.data or {}).get("example_for") else _epoch(e.at + retention() + OUTLIVE),
     )
+
+
+# retention: what TTL deletes, and when ----------------------------------------------------------------------------
+# A closed complaint goes `retention` after its closing; its events and message ids go `retention + OUTLIVE` after
+# they were written (so they outlive a complaint open for up to OUTLIVE). Kept: the KPI rollups (counts, no personal
+# data) and the staff corrections that retraining learns from.
+OUTLIVE = timedelta(days=365)
+
+
+def retention() -> timedelta:
+    from ..config import settings
+
+    return timedelta(days=settings().retention_days)
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _message_item(key: str, reference: str, at: datetime) -> MessageIndexModel:
+    return MessageIndexModel(key, reference=reference, created_at=at, expires_at=_epoch(at + retention() + OUTLIVE))
 
 
 def _event_from_item(i: EventModel) -> Event:

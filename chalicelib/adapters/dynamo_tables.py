@@ -104,6 +104,7 @@ class ComplaintModel(Model):
     timers = JSONAttribute(null=True)
     alerts_sent = ListAttribute(of=UnicodeAttribute, null=True)
     token_hash = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # TTL: once closed, closed_at + retention (dynamo_repository.retention)
 
     by_team_due = _index("by_team_due", "open_team", "next_due_at")()
     by_team_sla_due = _index("by_team_sla_due", "open_team", "sla_due_at")()
@@ -132,6 +133,7 @@ class EventModel(Model):
     data = JSONAttribute(null=True)
     example_for = UnicodeAttribute(null=True)  # "category" or "priority" on a correction, absent otherwise
 
+    expires_at = NumberAttribute(null=True)  # TTL, except a staff correction (retraining keeps it)
     by_example = _index("by_example", "example_for", "at", AllProjection())()  # retraining reads whole examples
 
 
@@ -142,6 +144,7 @@ class MessageIndexModel(Model):
     key = UnicodeAttribute(hash_key=True)
     reference = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    expires_at = NumberAttribute(null=True)  # TTL: outlives its complaint (dynamo_repository.retention)
 
 
 class SmsOptOutModel(Model):

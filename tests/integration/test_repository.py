@@ -330,3 +330,21 @@ def test_each_members_open_count_moves_in_the_same_transaction_as_the_complaint(
     with pytest.raises(ConcurrentModification):  # a lost race moves no counter
         repo.save(changed, event)
     assert load() == {"agent-1": 0, "agent-2": 1, "agent-3": 1}
+
+
+def test_a_closed_complaint_its_history_and_message_ids_expire_after_the_retention_but_corrections_stay(repo):
+    from chalicelib.adapters.dynamo_tables import ComplaintModel, EventModel, MessageIndexModel
+
+    two_years = 730 * 86400
+    store(repo, "CMP-20261122-KEEP1", assignee="agent-1", status=Status.IN_PROGRESS)
+    assert ComplaintModel.get("CMP-20261122-KEEP1").expires_at is None  # open: kept
+    act(repo, "CMP-20261122-KEEP1", Command("change_category", category="billing"))  # a correction
+    act(repo, "CMP-20261122-KEEP1", Command("resolve", resolution_code="fixed", root_cause="process"))
+    closed = act(repo, "CMP-20261122-KEEP1", Command("close"))
+    assert ComplaintModel.get(closed.reference).expires_at == int(closed.closed_at.timestamp()) + two_years
+    events = list(EventModel.query(closed.reference))
+    assert [e.expires_at is None for e in events] == [e.example_for is not None for e in events]
+    assert any(e.example_for for e in events)  # the correction is kept for retraining
+    assert all(e.expires_at >= int(e.at.timestamp()) + two_years for e in events if e.expires_at)
+    claim = MessageIndexModel.get(f"web#{closed.reference}")
+    assert claim.expires_at >= int(claim.created_at.timestamp()) + two_years

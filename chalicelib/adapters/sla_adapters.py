@@ -54,6 +54,8 @@ class SchedulerTimers:
 class DynamoWorkload:
     def open_by_agent(self, agents: list[str]) -> Counter:
         """The members' load counters (kept by the complaint's own transactions): a BatchGet of the roster."""
+        if not agents:
+            return Counter()
         return Counter({item.agent: max(0, int(item.open)) for item in AgentLoadModel.batch_get(set(agents))})
 
     def last_assigned(self, team: str) -> str | None:

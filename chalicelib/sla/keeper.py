@@ -17,11 +17,9 @@ from ..domain.ports import AlertPublisher, ComplaintRepository
 from ..domain.stages import Routing
 from .clocks import SlaClocks, compute_clocks, next_deadline
 from .config import SlaConfig, Team
-from .terms import SlaTerms, spread_over
 from .escalation import Alert, alert_key, digest_alert, due_alerts
 from .routing import assign, with_directory
-
-KINDS = ("warning", "breach")
+from .terms import SlaTerms, spread_over
 
 
 class SlaTimers(Protocol):

@@ -127,7 +127,7 @@ class InMemoryComplaintRepository:
         return copy.deepcopy(sorted(found, key=lambda c: c.created_at, reverse=True)[:limit])
 
     def read_lane(self, lane: Lane, limit: int, after: Position | None = None,
-                  bound: datetime | None = None) -> Chunk:
+                  bound: datetime | None = None, fetch: bool = True) -> Chunk:
         """The sparse indexes as DynamoDB keeps them: a lane's members in (sort value, reference) order."""
         sort = queue_due if lane.ascending else (lambda c: c.created_at)
         member = {

@@ -142,7 +142,7 @@ class DynamoComplaintRepository:
         return _hydrate([key.reference for key in keys])
 
     def read_lane(self, lane: Lane, limit: int, after: Position | None = None,
-                  bound: datetime | None = None) -> Chunk:
+                  bound: datetime | None = None, fetch: bool = True) -> Chunk:
         index, sort = LANES[lane.kind]
         condition = None if bound is None else (sort <= bound if lane.ascending else sort >= bound)
         start = None
@@ -153,6 +153,9 @@ class DynamoComplaintRepository:
                               last_evaluated_key=start)
         positions = {key.reference: (sort.serialize(getattr(key, sort.attr_name)), key.reference) for key in results}
         more = len(positions) == limit and results.last_evaluated_key is not None
+        if not fetch:
+            return Chunk([(None, at) for at in positions.values()], len(positions),  # type: ignore[misc]
+                         list(positions.values())[-1] if more else None)
         items = [(complaint, positions[complaint.reference]) for complaint in _hydrate(list(positions))]
         return Chunk(items, len(positions), list(positions.values())[-1] if more else None)
 

@@ -197,10 +197,12 @@ class _LaneRead:
 
 
 def read_page(repository: ComplaintRepository, plan: Plan, limit: int = PAGE_SIZE,
-              cursor: str | None = None) -> Result:
+              cursor: str | None = None, rows: bool = True) -> Result:
     """One page of the plan: its lanes' complaints merged in the lanes' order (soonest deadline first, or newest
     first), the rows `plan.keep` accepts, `limit` of them; reads a chunk of a lane only when the merge needs its next
-    item, and stops at `plan.cap` items read. The cursor keeps, per lane, where the next page goes on."""
+    item, and stops at `plan.cap` items read. The cursor keeps, per lane, where the next page goes on. Without
+    `rows` (a count), an unfiltered plan reads index positions only: its rows are None."""
+    fetch = rows or plan.keep is not _always
     saved = decode(cursor)
     saved = saved.get("l") if isinstance(saved, dict) else None
     saved = saved if isinstance(saved, dict) else {}
@@ -231,7 +233,7 @@ def read_page(repository: ComplaintRepository, plan: Plan, limit: int = PAGE_SIZ
             alive = sum(1 for other in lanes if not other.done)
             size = min(state.chunk(limit + 1 - len(taken), len(lanes)),  # and its share of what the cap leaves
                        max(MIN_CHUNK, (plan.cap - read) // alive), plan.cap - read)
-            found = repository.read_lane(state.lane, size, state.read_to, plan.bound)
+            found = repository.read_lane(state.lane, size, state.read_to, plan.bound, fetch=fetch)
             kept = [item for item in found.items if plan.keep(item[0])]
             read, state.seen, state.kept = read + found.read, state.seen + found.read, state.kept + len(kept)
             state.read_to, state.done = (found.after or state.read_to), found.after is None

@@ -160,9 +160,10 @@ class ComplaintRepository(Protocol):
         ...
 
     def read_lane(self, lane: Lane, limit: int, after: Position | None = None,
-                  bound: datetime | None = None) -> Chunk:
+                  bound: datetime | None = None, fetch: bool = True) -> Chunk:
         """At most `limit` complaints of the lane after `after`, in the lane's order (one Query). `bound`: only those
-        due by then (due lanes) or created since then (the others)."""
+        due by then (due lanes) or created since then (the others). Without `fetch`, only the positions (the
+        complaints may be None): enough to count."""
 
     def open_for_assignee(self, member_id: str, limit: int = 25, cursor: str | None = None) -> Page:
         """The member's open complaints, soonest SLA deadline first; next_cursor continues."""

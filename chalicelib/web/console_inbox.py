@@ -140,8 +140,9 @@ def _show(viewer: Viewer, params: dict[str, list[str]], outcomes: list[Outcome] 
         plan = replace(plan, keep=lambda c, keep=plan.keep: keep(c) and filters.keep(c))
     result = inbox.read_page(services.repository, plan, inbox.PAGE_SIZE, cursor)
     firsts = {name: result if name == view and searched.plan is None and not filters.active and not cursor
-              else inbox.read_page(services.repository, inbox.plan(name, viewer.member, config.teams, now))
-              for name in views}  # each view's first page: its count, and the header's (read once, here)
+              else inbox.read_page(services.repository, inbox.plan(name, viewer.member, config.teams, now),
+                                   rows=name == "mine")
+              for name in views}  # each view's first page: its count (index entries only), and the header's
     counts = {name: first.count for name, first in firsts.items()}
     language = language_of(viewer)
     rows = [Row(c, inbox.sla_state(c, now), inbox.reply_state(c), members.get(c.assignee, c.assignee),

@@ -68,10 +68,10 @@ class Replayed:
 
         return lane_page(self, Lane("assignee", member_id), limit, cursor)
 
-    def read_lane(self, lane, limit, after=None, bound=None):
-        key = (lane, limit, after)  # (the `due` view's bound moves with the clock)
+    def read_lane(self, lane, limit, after=None, bound=None, fetch=True):
+        key = (lane, limit, after, fetch)  # (the `due` view's bound moves with the clock)
         if self.recording:
-            self.answers[key] = self.inner.read_lane(lane, limit, after, bound)
+            self.answers[key] = self.inner.read_lane(lane, limit, after, bound, fetch)
         return self.answers[key]
 
 

@@ -209,9 +209,9 @@ def test_a_filtered_read_grows_its_chunks_and_shares_the_cap_between_lanes(repo)
     calls = []
     real = repo.read_lane
 
-    def counted(lane, limit, after=None, bound=None):
+    def counted(lane, limit, after=None, bound=None, fetch=True):
         calls.append((lane.key, limit))
-        return real(lane, limit, after, bound)
+        return real(lane, limit, after, bound, fetch)
 
     repo.read_lane = counted
     unassigned = Filters(assignee=NOBODY)
@@ -227,3 +227,19 @@ def test_the_unassigned_view_reads_only_what_it_shows(repo):
         add(repo, n, team="billing", assignee=None if n in (3, 38) else "agent-9")
     page = read_page(repo, plan("unassigned", AGENT, TEAMS, NOW), 5)
     assert [c.reference[-5:] for c in page.rows] == ["00003", "00038"] and page.read <= 2 + len(AGENT.teams)
+
+
+def test_a_count_reads_positions_only_unless_the_plan_filters(repo):
+    fetched = []
+    real = repo.read_lane
+
+    def recorded(lane, limit, after=None, bound=None, fetch=True):
+        fetched.append(fetch)
+        return real(lane, limit, after, bound, fetch)
+
+    repo.read_lane = recorded
+    repo.complaints["CMP-1"] = make_complaint("CMP-1", assignee=None, team="billing")
+    unassigned = plan("unassigned", AGENT, TEAMS, NOW)
+    assert read_page(repo, unassigned, rows=False).count == read_page(repo, unassigned).count == "1"
+    read_page(repo, plan("unassigned", AGENT, TEAMS, NOW, Filters(priority="P1")), rows=False)
+    assert fetched == [False] * 2 + [True] * 2 + [True] * 2  # a lane per team: counted, shown, filtered

@@ -30,10 +30,12 @@ def _summed(group: Sequence[tuple[str, Sequence[RollupIncrement]]]) -> dict[tupl
 
 
 def _groups(entries: Sequence[tuple[str, Sequence[RollupIncrement]]], limit: int) -> Iterator[list]:
-    """Consecutive entries whose markers and distinct buckets fit in one transaction."""
+    """Entries whose markers and distinct buckets fit in one transaction; entries touching the same buckets (the
+    same agent, team, category) are put together first, so each transaction shares as many buckets as it can
+    (adding is commutative, so the order of counting does not matter)."""
     group: list = []
     buckets: set[tuple[str, str]] = set()
-    for entry in entries:
+    for entry in sorted(entries, key=lambda e: sorted(i.key.partition_key for i in e[1])):
         touched = {(i.key.partition_key, i.key.sort_key) for i in entry[1]}
         if group and len(group) + 1 + len(buckets | touched) > limit:
             yield group

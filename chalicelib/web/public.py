@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -39,7 +38,7 @@ def complaint_form(request: Any):
 def submit_complaint(request: Any, body: ComplaintSubmission):
     if body.category and body.category not in dict(services.live_config.current().form_categories()):
         raise RequestInvalid({"category": "choose a category from the list, or leave it as 'Not sure'"})
-    now = datetime.now(timezone.utc)
+    now = services.clock.now()
     reference = new_reference(now)
     message = IntakeMessage(
         channel=Channel.WEB,

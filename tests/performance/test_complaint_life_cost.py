@@ -192,16 +192,6 @@ def _services():
     return services
 
 
-def _stamped_by(clock) -> type[datetime]:
-    """`datetime` whose now() is the test's clock (the life spans hours; the web form stamps datetime.now())."""
-    class Stamped(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return clock.now()
-
-    return Stamped
-
-
 def _provision_timers(monkeypatch) -> str:
     """The SLA timers as infra.resources defines them: a Scheduler group delivering to the timer queue."""
     sqs = boto3.client("sqs")
@@ -262,7 +252,6 @@ def test_one_complaint_life_costs(tmp_path, monkeypatch, quiet_logs):
     import app as application
     from chalicelib.adapters.dynamo_tables import ComplaintModel
     from chalicelib.config import settings
-    from chalicelib.web import public
     from tests.fakes import FixedClock
     from tests.integration.conftest import provision_fake_aws
 
@@ -275,7 +264,6 @@ def test_one_complaint_life_costs(tmp_path, monkeypatch, quiet_logs):
         _services().reset()
         clock = FixedClock(datetime.now(timezone.utc))
         _services().override(clock=clock)
-        monkeypatch.setattr(public, "datetime", _stamped_by(clock))  # the web form reads the wall clock
         # A container re-reads the configuration every 30 s: at scale that is shared by the many complaints it
         # serves, not one life's cost (the warm-up life shows what one read costs).
         _services().live_config.refresh = timedelta(days=365)

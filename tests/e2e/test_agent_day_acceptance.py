@@ -45,6 +45,7 @@ def sign_in(page, api: str, name: str, password: str, first: bool = False) -> No
         page.fill("#new_password", PASSWORD)
         page.fill("#confirm_password", PASSWORD)
         page.click("main button[type=submit]")
+    page.get_by_role("button", name="Sign out").wait_for()  # signed in: the session cookie is set
 
 
 def axe_clean(page, axe) -> None:

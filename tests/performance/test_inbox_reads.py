@@ -11,26 +11,11 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from tests.performance.aws_calls import AwsCalls
+from tests.performance.capacity import item_size
 
 OPEN, SCREENED, RENDERS = 5_000, 300, 7
 TEAMS = ("customer-care", "billing", "logistics", "product-care", "technical-support")
 TOPICS = ("refund", "parcel", "rude", "invoice", "app", "broken", "late", "charge")
-
-
-def item_size(value: dict) -> int:
-    """An attribute value's size as DynamoDB counts it (names are counted by the caller)."""
-    kind, inner = next(iter(value.items()))
-    if kind in ("S", "B"):
-        return len(inner.encode() if isinstance(inner, str) else inner)
-    if kind == "N":
-        return len(inner.strip("-").replace(".", "").lstrip("0")) // 2 + 2
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind in ("SS", "NS", "BS"):
-        return sum(item_size({kind[0]: v}) for v in inner)
-    if kind == "L":
-        return 3 + sum(1 + item_size(v) for v in inner)
-    return 3 + sum(1 + len(k.encode()) + item_size(v) for k, v in inner.items())  # M
 
 
 class Reads(AwsCalls):
@@ -44,12 +29,11 @@ class Reads(AwsCalls):
     def __call__(self, event_name: str, parsed: dict | None = None, **kwargs):
         super().__call__(event_name, parsed, **kwargs)
         if parsed and event_name.endswith(".Query"):
-            size = sum(len(k.encode()) + item_size(v) for item in parsed.get("Items", []) for k, v in item.items())
+            size = sum(item_size(item) for item in parsed.get("Items", []))
             self.units += 0.5 * max(1, math.ceil(size / 4096))
         if parsed and event_name.endswith(".BatchGetItem"):
             for items in parsed.get("Responses", {}).values():
-                self.units += sum(0.5 * max(1, math.ceil(sum(len(k.encode()) + item_size(v) for k, v in item.items())
-                                                         / 4096)) for item in items)
+                self.units += sum(0.5 * max(1, math.ceil(item_size(item) / 4096)) for item in items)
 
 
 class Replayed:

@@ -66,12 +66,14 @@ def as_user(site, name: str):
 
 
 def counts(page) -> dict[str, str]:
+    page.wait_for_load_state()  # a click that navigates returns once the new page commits, before it is parsed
     links = page.locator("ul.views a")
     return {links.nth(i).get_attribute("href").rsplit("=", 1)[1]: links.nth(i).locator(".count").inner_text()
             for i in range(links.count())}
 
 
 def shown(page) -> list[str]:
+    page.wait_for_load_state()
     return page.locator("table.inbox a.ref").all_inner_texts()
 
 

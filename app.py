@@ -73,8 +73,8 @@ def sla_sweeper(event):
 COMPLAINTS_STREAM = "arn:aws:dynamodb:us-east-1:000000000000:table/complaints/stream/unset"
 
 
-@app.on_dynamodb_record(stream_arn=os.environ.get("COMPLAINTS_STREAM_ARN", COMPLAINTS_STREAM), batch_size=100,
-                        maximum_batching_window_in_seconds=1)
+@app.on_dynamodb_record(stream_arn=os.environ.get("COMPLAINTS_STREAM_ARN", COMPLAINTS_STREAM), batch_size=1000,
+                        maximum_batching_window_in_seconds=5)  # (infra.resources.STREAM_BATCH sets the deployed one)
 def kpi_rollups(event):
     return handle_complaint_stream(event.to_dict(), event.context)
 

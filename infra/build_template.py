@@ -13,9 +13,12 @@ from infra.resources import (
     API_RESERVED_CONCURRENCY,
     INTAKE_WORKER_FUNCTION,
     QUEUE_MAX_CONCURRENCY,
+    STREAM_BATCH,
     STREAM_FAILURE_QUEUE,
     STREAM_MAX_RECORD_AGE_SECONDS,
     STREAM_RETRY_ATTEMPTS,
+    STREAM_TIMEOUT_SECONDS,
+    STREAM_WINDOW_SECONDS,
     CHALICE_QUEUES,
     CHALICE_TOPICS,
     REST_API,
@@ -105,7 +108,9 @@ def _patch_function(properties: dict[str, Any], logical_id: str) -> None:
             _patch_sns_event(event["Properties"], logical_id)
         elif event["Type"] == "DynamoDB":  # the only stream: the complaints table's (KPI rollups)
             event["Properties"]["Stream"] = {"Fn::GetAtt": ["ComplaintsTable", "StreamArn"]}
+            properties["Timeout"] = STREAM_TIMEOUT_SECONDS  # a batch of STREAM_BATCH versions
             event["Properties"].update({
+                "BatchSize": STREAM_BATCH, "MaximumBatchingWindowInSeconds": STREAM_WINDOW_SECONDS,
                 "FunctionResponseTypes": ["ReportBatchItemFailures"], "BisectBatchOnFunctionError": True,
                 "MaximumRetryAttempts": STREAM_RETRY_ATTEMPTS, "MaximumRecordAgeInSeconds": STREAM_MAX_RECORD_AGE_SECONDS,
                 "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": _arn(STREAM_FAILURE_QUEUE)}},

@@ -162,19 +162,24 @@ class Sent:
 
 class RecordingNotifier:
     """Records every send. Returns None (no way to reach the customer) when the complaint has no contact,
-    or for every send once `unreachable` is set."""
+    or for every send once `unreachable` is set. Like the real notifier, a message sent before (the same complaint
+    version, kind and text) is not sent again: its first delivery comes back."""
 
     def __init__(self, unreachable: bool = False) -> None:
         self.unreachable = unreachable
         self.sent: list[Sent] = []
         self._ids = itertools.count(1)
+        self._once: dict[tuple, Delivery] = {}
 
     def send(self, complaint: Complaint, kind: str, text: str) -> Delivery | None:
         email, phone = complaint.sender.email, complaint.sender.phone
+        once = (complaint.reference, complaint.version, kind, text)
+        if once in self._once:
+            return self._once[once]
         delivery = None
         if not self.unreachable and (email or phone):
             channel, recipient = ("email", email) if email else ("sms", phone)
-            delivery = Delivery(channel, recipient, f"msg-{next(self._ids)}")
+            delivery = self._once[once] = Delivery(channel, recipient, f"msg-{next(self._ids)}")
         self.sent.append(Sent(complaint.reference, kind, text, delivery))
         return delivery
 

@@ -117,15 +117,13 @@ class ChannelNotifier:
 
 
 def _thread_ids(message: OutgoingMessage, provider_id: str) -> list[str]:
-    """The Message-IDs a reply to this mail may carry: ours, and the one SES puts on the mail it sends."""
+    """The Message-ID a reply to this mail carries: the one SES puts on the mail it sends (SES replaces ours), or
+    ours when the transport keeps it."""
     if message.channel != "email":
         return []
-    ids = [message.message_id]
     if provider_id and not provider_id.startswith("<"):
-        ids.append(f"<{provider_id}@email.amazonses.com>")
-    elif provider_id and provider_id != message.message_id:
-        ids.append(provider_id)
-    return ids
+        return [f"<{provider_id}@email.amazonses.com>"]
+    return [provider_id or message.message_id]
 
 
 def sms_reply(transport: Transport, phone: str, kind: str, text: str) -> str:

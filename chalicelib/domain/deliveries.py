@@ -1,7 +1,9 @@
 """What happened to a message we sent the customer, appended to the complaint's history.
 
-A delivery adds a `customer_notified` event (and, for e-mail, the Message-IDs a reply may carry: they join the
-complaint's thread and the message index). A failure adds `delivery_failed` and alerts the managers.
+A message a staff action or the survey sends is recorded in that action's own version (its event's `delivery`). The
+acknowledgement, sent after the complaint is stored, adds a `customer_notified` event. Either way the Message-ID a
+reply may carry joins the complaint's thread and the message index. A failure adds `delivery_failed` and alerts the
+managers.
 """
 from __future__ import annotations
 
@@ -27,20 +29,15 @@ class DeliveryRecorder:
         self.repository, self.clock, self.alerts = repository, clock, alerts
 
     def delivered(self, reference: str, kind: str, delivery: Delivery | None) -> None:
-        """Appends 'customer_notified' (or 'customer_unreachable' when there was no way to reach the customer);
-        stamps ack_sent_at for acknowledgements. A failed delivery goes to failed()."""
+        """Appends 'customer_notified' (or 'customer_unreachable' when there was no way to reach the customer). A
+        failed delivery goes to failed()."""
         if delivery is not None and delivery.failure:
             self.failed(reference, kind, delivery.failure, channel=delivery.channel)
             return
-        for message_id in delivery.thread_ids if delivery else ():
-            self.repository.remember_message(email_key(message_id), reference, self.clock.now())
+        self.remember(reference, delivery)
 
         def change(current: Complaint, now: datetime) -> tuple[dict[str, Any], Event] | None:
             updates: dict[str, Any] = {}
-            if kind == "acknowledgement":
-                if current.ack_sent_at is not None:
-                    return None
-                updates["ack_sent_at"] = now
             if delivery and delivery.thread_ids:
                 updates["email_thread"] = extend_thread(current.email_thread, delivery.thread_ids)
             event = _event(current, now, "customer_notified" if delivery else "customer_unreachable",
@@ -51,6 +48,11 @@ class DeliveryRecorder:
             return updates, event
 
         self._append(reference, change)
+
+    def remember(self, reference: str, delivery: Delivery | None) -> None:
+        """A reply to the mail sent finds its complaint by the Message-ID it answers (the message index)."""
+        for message_id in delivery.thread_ids if delivery else ():
+            self.repository.remember_message(email_key(message_id), reference, self.clock.now())
 
     def failed(self, reference: str, kind: str, reason: str, *, channel: str | None = None,
                claim: str | None = None, text: str | None = None) -> bool:

@@ -105,7 +105,7 @@ class Complaint:
     # once one does. Set by the state machine, so the inbox shows it without reading the history.
     customer_wrote_at: datetime | None = None
     acknowledged_at: datetime | None = None
-    ack_sent_at: datetime | None = None
+    ack_sent_at: datetime | None = None  # the acknowledgement was issued with the stored version (sent right after)
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     resolution_code: str | None = None

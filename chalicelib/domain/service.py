@@ -10,7 +10,7 @@ from .deliveries import DeliveryRecorder, extend_thread
 from .errors import ConcurrentModification, IllegalTransition, InvalidCommand, NotDelivered
 from .lifecycle import CUSTOMER, SYSTEM, Actor, Command, apply, reaches_customer
 from .model import Channel, Complaint, Event, IntakeMessage, Status, Visibility
-from .ports import AckLimiter, AlertPublisher, Clock, ComplaintRepository, CustomerNotifier, DeliveryFailed
+from .ports import AckLimiter, AlertPublisher, Clock, ComplaintRepository, CustomerNotifier, Delivery, DeliveryFailed
 from .reference import new_reference
 from .stages import Router, SlaKeeper, Triage
 from .taxonomy import DEFAULT_TAXONOMY, Taxonomy
@@ -98,7 +98,7 @@ class IntakePipeline:
             reference=reference, channel=message.channel, channel_message_id=message.channel_message_id,
             sender=message.sender, subject=message.subject, description=message.text, created_at=message.received_at,
             updated_at=now, status=Status.INVALID, language=message.language, screening_outcome="invalid",
-            screening_reason=why, attachments=message.attachments,
+            screening_reason=why, attachments=message.attachments, email_thread=_thread_of(message),
             token_hash=token_fingerprint(access_token(self.token_secret, reference)), version=1,
         )
         received = Event(reference=reference, seq=1, at=now, type="received", actor=SYSTEM.id,
@@ -106,6 +106,7 @@ class IntakePipeline:
                          message=f"Complaint received via {message.channel.value}",
                          data={"screening": {"outcome": "invalid", "reason": why, "duplicate_of": None},
                                **({"details": message.details} if message.details else {})})
+        complaint = self._plan_acknowledgement(complaint, message, received)
         if not self.repository.create(complaint, [received], message.dedup_key):
             return self.reject(message, reason)  # lost the race: the winner's record is the outcome
         self._acknowledge(complaint, message)
@@ -122,6 +123,7 @@ class IntakePipeline:
             ongoing = None if complaint.duplicate_of else self._ongoing_sms_conversation(message, recent)
             if ongoing is not None:
                 return self._append(ongoing, message)
+            complaint = self._plan_acknowledgement(complaint, message, events[0])
             if self.repository.create(complaint, events, message.dedup_key):
                 self.sla.sync_timers(None, complaint)
                 if complaint.duplicate_of:
@@ -134,7 +136,8 @@ class IntakePipeline:
         if stored.channel_message_id == message.channel_message_id:
             if stored.duplicate_of:
                 self._link_to_original(stored, message)
-            self._acknowledge(stored, message)
+            if not self._acknowledgement_settled(stored):
+                self._acknowledge(stored, message)
         return IntakeResult(stored.reference, False, stored.status)
 
     def _named_thread(self, message: IntakeMessage) -> Complaint | None:
@@ -264,20 +267,39 @@ class IntakePipeline:
         received.data["resolution_due_at"] = _iso(complaint.resolution_due_at)
         return complaint, [received]
 
-    def _acknowledge(self, complaint: Complaint, message: IntakeMessage) -> None:
-        """Sends the acknowledgement once, unless the mail asked for no automatic reply (RFC 3834) or the sender
-        reached the day's cap (a loop with an auto-responder we did not recognise). A transient sending failure
-        propagates, so the queue retries the message and this completes the acknowledgement."""
-        if complaint.ack_sent_at is not None or message.details.get("may_auto_reply") is False:
-            return
-        if complaint.status == Status.SPAM:
-            return  # answering spam confirms the address to the spammer
+    def _plan_acknowledgement(self, complaint: Complaint, message: IntakeMessage, received: Event) -> Complaint:
+        """The acknowledgement is part of the version that stores the complaint (`ack_sent_at` and the received
+        event say so), unless the mail asked for no automatic reply (RFC 3834), it is spam (answering confirms the
+        address to the spammer) or the sender reached the day's cap (a loop with an auto-responder we did not
+        recognise). It goes out right after that write (_acknowledge)."""
+        if message.details.get("may_auto_reply") is False or complaint.status == Status.SPAM:
+            return complaint
         sender = complaint.sender.email or complaint.sender.phone
         day = f"{self.clock.now():%Y-%m-%d}"
         if sender and self.ack_limiter and not self.ack_limiter.allow(sender, day, complaint.reference):
+            return complaint
+        received.data["acknowledgement"] = True
+        return complaint.evolve(ack_sent_at=received.at)
+
+    def _acknowledgement_settled(self, complaint: Complaint) -> bool:
+        """Whether the acknowledgement was found undeliverable before (then a re-delivery does not try again)."""
+        return complaint.version > 1 and any(
+            e.type in ("customer_unreachable", "delivery_failed") and e.data.get("kind") == "acknowledgement"
+            for e in self.repository.history(complaint.reference))
+
+    def _acknowledge(self, complaint: Complaint, message: IntakeMessage) -> None:
+        """Sends the acknowledgement the stored version planned, as the complaint was when it was stored: a
+        re-delivered message sends the same message again, which the notifier's idempotency sends once. A transient
+        failure propagates, so the queue retries the message and this completes the acknowledgement; no contact or
+        a permanent failure is recorded (customer_unreachable, delivery_failed)."""
+        if complaint.ack_sent_at is None:
             return
-        delivery = self.notifier.send(complaint, "acknowledgement", acknowledgement_text(complaint))
-        self.deliveries.delivered(complaint.reference, "acknowledgement", delivery)
+        created = complaint.evolve(version=1, email_thread=_thread_of(message))
+        delivery = self.notifier.send(created, "acknowledgement", acknowledgement_text(created))
+        if delivery is None or delivery.failure:
+            self.deliveries.delivered(complaint.reference, "acknowledgement", delivery)
+        else:
+            self.deliveries.remember(complaint.reference, delivery)
 
 
 class ComplaintService:
@@ -327,17 +349,17 @@ class ComplaintService:
             self.deliveries.failed(reference, command.action, reason, channel=delivery.channel if delivery else None,
                                    text=command.message)
             raise NotDelivered(f"the message was not delivered to the customer: {reason}")
+        self.deliveries.remember(reference, delivery)
         for attempt in range(self.MAX_ATTEMPTS * 2):  # sent: record it, on the newest version if others wrote first
-            try:
+            try:  # the action's own version says how it was delivered (no separate customer_notified version)
                 changed, event = self._record(current, command, actor, {"delivery": {
-                    "channel": delivery.channel, "message_id": delivery.message_id}})
+                    "channel": delivery.channel, "message_id": delivery.message_id}}, delivery)
                 break
             except ConcurrentModification:
                 if attempt == self.MAX_ATTEMPTS * 2 - 1:
                     raise
                 current = self.repository.get(reference)
-        self.deliveries.delivered(reference, command.action, delivery)
-        return self.repository.get(reference), event
+        return changed, event
 
     def _current(self, reference: str, expected_version: int | None) -> Complaint:
         current = self.repository.get(reference)
@@ -347,9 +369,10 @@ class ComplaintService:
             )
         return current
 
-    def _record(self, current: Complaint, command: Command, actor: Actor,
-                data: dict | None = None) -> tuple[Complaint, Event]:
-        """Applies the command to `current` and saves it with its event under the optimistic lock."""
+    def _record(self, current: Complaint, command: Command, actor: Actor, data: dict | None = None,
+                delivery: Delivery | None = None) -> tuple[Complaint, Event]:
+        """Applies the command to `current` and saves it with its event under the optimistic lock (with the
+        Message-IDs of the mail it sent, when it sent one, in the complaint's e-mail thread)."""
         now = self.clock.now()
         if command.action == "assign" and self.router is not None and command.assignee:
             problem = self.router.assignment_problem(command.team or current.team, command.assignee)
@@ -358,6 +381,8 @@ class ComplaintService:
         changed, event = apply(current, command, actor, now, self.taxonomy())
         if data:
             event = dataclasses.replace(event, data={**event.data, **data})
+        if delivery is not None and delivery.thread_ids:
+            changed = changed.evolve(email_thread=extend_thread(changed.email_thread, delivery.thread_ids))
         changed, event = self._rerouted(changed, event, command)
         if self.sla is not None:
             changed = self.sla.stamp(changed, [*self.repository.history(current.reference), event], now)

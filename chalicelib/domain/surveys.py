@@ -19,7 +19,7 @@ from typing import Any
 
 from chalicelib.quality.survey import DEFAULT_TTL, SurveyAnswer, SurveyClaim, SurveyTokenError, issue, verify
 
-from .deliveries import DeliveryRecorder
+from .deliveries import DeliveryRecorder, extend_thread
 from .errors import ConcurrentModification, IllegalTransition
 from .lifecycle import CUSTOMER, SYSTEM, Actor, Command
 from .model import Complaint, Event, Status, Visibility
@@ -109,11 +109,13 @@ class SurveyService:
             self.deliveries.delivered(reference, "survey", delivery)  # customer_unreachable or delivery_failed
             return SendResult(reference, "unreachable", survey.claim.token_id)
         data = {"token_id": survey.claim.token_id, "expires_at": survey.claim.expires_at.isoformat(),
-                "channel": delivery.channel}
-        stored = self._append(reference, now, SURVEY_SENT, SYSTEM, "Satisfaction survey sent", data, claim_key)
+                "channel": delivery.channel, "delivery": {"channel": delivery.channel,
+                                                          "message_id": delivery.message_id}}
+        self.deliveries.remember(reference, delivery)
+        stored = self._append(reference, now, SURVEY_SENT, SYSTEM, "Satisfaction survey sent", data, claim_key,
+                              thread=delivery.thread_ids)
         if not stored:
             return SendResult(reference, "already_sent")
-        self.deliveries.delivered(reference, "survey", delivery)
         return SendResult(reference, "sent", survey.claim.token_id, delivery.channel)
 
     def survey_link(self, token: str) -> str:
@@ -179,13 +181,15 @@ class SurveyService:
 
     # storage ----------------------------------------------------------------
     def _append(self, reference: str, now: datetime, type_: str, actor: Actor, message: str,
-                data: dict[str, Any], claim: str) -> bool:
-        """Appends one event under the optimistic lock, claiming `claim` in the same write; False if claimed before."""
+                data: dict[str, Any], claim: str, thread: tuple[str, ...] = ()) -> bool:
+        """Appends one event under the optimistic lock, claiming `claim` in the same write; False if claimed before.
+        `thread`: the Message-IDs of the mail sent, for the complaint's e-mail thread."""
         for attempt in range(MAX_ATTEMPTS):
             current = self.repository.get(reference)
             event = Event(reference=reference, seq=current.version + 1, at=now, type=type_, actor=actor.id,
                           actor_role=actor.role, visibility=Visibility.INTERNAL, message=message, data=data)
-            changed = dataclasses.replace(current, updated_at=now, version=event.seq)
+            changed = dataclasses.replace(current, updated_at=now, version=event.seq,
+                                          email_thread=extend_thread(current.email_thread, thread))
             try:
                 return self.repository.save(changed, event, claim=claim)
             except ConcurrentModification:

@@ -5,7 +5,7 @@ from typing import Iterable, Protocol, Sequence
 
 from ..domain.model import Complaint
 from ..domain.ports import ComplaintRepository
-from .rollups import RollupIncrement, idempotency_key, updates_for
+from .rollups import RollupIncrement, idempotency_key, needs_history, updates_for
 
 
 class RollupWriter(Protocol):
@@ -28,9 +28,12 @@ class RollupIngest:
         several events touch is written once with their sum. Returns how many events were newly counted."""
         entries = []
         for complaint in complaints:
-            history = self.repository.history(complaint.reference)  # one Query; resolutions need it (first contact)
-            event = next((e for e in history if e.seq == complaint.version), None)
-            increments = updates_for(event, complaint, history) if event is not None else []
+            event = self.repository.event(complaint.reference, complaint.version)  # one GetItem
+            if event is None:
+                continue
+            # a resolution needs the history before it (first-contact resolution): one Query
+            history = self.repository.history(complaint.reference) if needs_history(event) else None
+            increments = updates_for(event, complaint, history)
             if increments:
                 entries.append((idempotency_key(event), increments))
         return self.store.apply_many(entries) if entries else 0

@@ -65,6 +65,8 @@ def test_the_stream_consumer_bisects_retries_a_few_times_then_parks_the_batch_on
     (stream,) = [e["Properties"] for e in resources[ROLLUP_FUNCTION]["Properties"]["Events"].values()
                  if e["Type"] == "DynamoDB"]
     assert stream["BisectBatchOnFunctionError"] is True
+    assert stream["BatchSize"] == 1000 and 0 < stream["MaximumBatchingWindowInSeconds"] <= 10  # rollups share buckets
+    assert resources[ROLLUP_FUNCTION]["Properties"]["Timeout"] >= 120
     assert 1 <= stream["MaximumRetryAttempts"] <= 10 and stream["MaximumRecordAgeInSeconds"] <= 7 * 24 * 3600
     assert stream["DestinationConfig"]["OnFailure"] == {
         "Type": "SQS", "Destination": {"Fn::GetAtt": [STREAM_FAILURE_QUEUE, "Arn"]}}

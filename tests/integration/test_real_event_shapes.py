@@ -68,4 +68,4 @@ def test_a_real_sqs_event_is_processed_with_per_record_failures(aws):
     from chalicelib.wiring import services
 
     reference = json.loads(body)["reference"]
-    assert [e.type for e in services.repository.history(reference)] == ["received", "customer_notified"]
+    assert [e.type for e in services.repository.history(reference)] == ["received"]

@@ -90,12 +90,12 @@ def test_the_two_way_sms_payload_creates_one_complaint_even_when_delivered_twice
     (complaint,) = complaints_of("+14255550182")
     assert complaint.channel.value == "sms" and complaint.channel_message_id == payload["inboundMessageId"]
     assert complaint.description == "EXAMPLE"
-    assert history_types(complaint.reference) == ["received", "customer_notified"]
+    assert history_types(complaint.reference) == ["received"]
     # SNS delivers at least once: the same SMS again (in a new notification) creates and sends nothing.
     deliver_sns(client, payload, sns_message_id="another-notification")
     drain_intake(client, aws["queue_url"])
     assert [c.reference for c in complaints_of("+14255550182")] == [complaint.reference]
-    assert history_types(complaint.reference) == ["received", "customer_notified"]
+    assert history_types(complaint.reference) == ["received"]
     (ack,) = outbox(aws)
     assert (ack["channel"], ack["recipient"], ack["reference"]) == ("sms", "+14255550182", complaint.reference)
     assert complaint.reference in ack["text"]
@@ -121,7 +121,7 @@ def test_a_follow_up_sms_is_appended_to_the_numbers_open_complaint(client, aws):
     deliver_sns(client, pinpoint(messageBody="Here is the right reading: 04512", inboundMessageId="in-2"))
     drain_intake(client, aws["queue_url"])
     (complaint,) = complaints_of("+14255550182")
-    assert history_types(complaint.reference) == ["received", "customer_notified", "customer_message"]
+    assert history_types(complaint.reference) == ["received", "customer_message"]
 
 
 def test_an_sms_quoting_a_reference_is_appended_to_that_complaint(client, aws):
@@ -131,7 +131,7 @@ def test_an_sms_quoting_a_reference_is_appended_to_that_complaint(client, aws):
     deliver_sns(client, pinpoint(messageBody=text, inboundMessageId="in-quote"))
     drain_intake(client, aws["queue_url"])
     assert complaints_of("+14255550182") == []
-    assert history_types(accepted["reference"]) == ["received", "customer_notified", "customer_message"]
+    assert history_types(accepted["reference"]) == ["received", "customer_message"]
 
 
 def test_the_same_complaint_by_web_then_by_sms_from_the_same_phone_is_a_duplicate(client, aws, twilio_token):
@@ -223,7 +223,7 @@ def test_a_signed_twilio_sms_creates_a_complaint_and_gets_twiml(client, aws, twi
     assert complaint.channel_message_id == params["MessageSid"] and complaint.description == "hi there, 2+3=4"
     post_twilio(client, params)  # Twilio retries a webhook that timed out: nothing new
     drain_intake(client, aws["queue_url"])
-    assert history_types(complaint.reference) == ["received", "customer_notified"]
+    assert history_types(complaint.reference) == ["received"]
 
 
 @pytest.mark.parametrize("signature", [None, "", "RSOYDt4T1cUTdK1PDd93/VVr8B8="])

@@ -115,14 +115,10 @@ def test_full_lifecycle_through_the_api(client, aws):
     assert complaint["first_response_at"] and complaint["closed_at"] and complaint["version"] == len(history)
     assert [e["seq"] for e in history] == list(range(1, len(history) + 1))
     assert [(e["type"], e["actor"]) for e in history] == [
-        ("received", "system"), ("customer_notified", "system"),
-        ("acknowledge", "agent-7"),
-        ("respond", "agent-7"), ("customer_notified", "system"),
-        ("wait_on_customer", "agent-7"), ("customer_notified", "system"),
-        ("respond", "agent-7"), ("customer_notified", "system"),
-        ("resolve", "agent-7"), ("customer_notified", "system"),
-        ("close", "agent-7"),
-    ]
+        ("received", "system"),
+        ("acknowledge", "agent-7"), ("respond", "agent-7"), ("wait_on_customer", "agent-7"), ("respond", "agent-7"),
+        ("resolve", "agent-7"), ("close", "agent-7"),
+    ]  # a staff action's message is recorded in the action's own version
     by_type = {e["type"]: e for e in history}  # the last of each type
     statuses = [(e["changes"]["status"]["old"], e["changes"]["status"]["new"]) for e in history if "status" in e["changes"]]
     assert statuses == [
@@ -141,14 +137,15 @@ def test_full_lifecycle_through_the_api(client, aws):
         ("respond", steps[1][1]["message"]), ("wait_on_customer", steps[2][1]["message"]),
         ("respond", steps[3][1]["message"]), ("resolve", steps[4][1]["message"]),
     ]
-    notified = [e["data"] for e in history if e["type"] == "customer_notified"]
-    assert [(d["kind"], d["message_id"]) for d in notified] == [(m["kind"], m["message_id"]) for m in sent]
+    notified = [(e["type"], e["data"]["delivery"]) for e in history if "delivery" in e["data"]]
+    assert history[0]["data"]["acknowledgement"] is True  # issued with the stored complaint, sent right after
+    assert [(kind, d["message_id"]) for kind, d in notified] == [(m["kind"], m["message_id"]) for m in sent[1:]]
 
     # The customer's status page shows the public events only (not the internal delivery records).
     public = body(client.http.get(f"/complaints/{reference}?token={_token(reference)}"))
     assert public["status"] == "closed"
     assert [e["type"] for e in public["history"]] == [
-        "received", "customer_notified", "acknowledge", "respond", "wait_on_customer", "respond", "resolve", "close",
+        "received", "acknowledge", "respond", "wait_on_customer", "respond", "resolve", "close",
     ]
 
 
@@ -173,18 +170,18 @@ def test_an_illegal_transition_is_409_with_the_reason(client, aws):
     error = body(response)
     assert error["error"] == "illegal_transition"
     assert error["message"].startswith("cannot close a complaint that is new; allowed actions: acknowledge, respond")
-    assert len(body(client.http.get(f"/staff/complaints/{reference}", headers=AGENT))["history"]) == 2
+    assert len(body(client.http.get(f"/staff/complaints/{reference}", headers=AGENT))["history"]) == 1
 
 
 def test_a_stale_expected_version_is_409(client, aws):
-    reference = submitted(client, aws)  # version 2: received + acknowledgement sent
-    stale = act(client, reference, "acknowledge", {"expected_version": 1})
+    reference = submitted(client, aws)  # version 1: received, with the acknowledgement
+    stale = act(client, reference, "acknowledge", {"expected_version": 2})
     assert stale.status_code == 409
-    assert body(stale)["error"] == "conflict" and "version 2, not 1" in body(stale)["message"]
+    assert body(stale)["error"] == "conflict" and "version 1, not 2" in body(stale)["message"]
 
-    current = act(client, reference, "acknowledge", {"expected_version": 2})
-    assert current.status_code == 200 and body(current)["complaint"]["version"] == 3
-    again = act(client, reference, "notes", {"message": "late", "expected_version": 2})
+    current = act(client, reference, "acknowledge", {"expected_version": 1})
+    assert current.status_code == 200 and body(current)["complaint"]["version"] == 2
+    again = act(client, reference, "notes", {"message": "late", "expected_version": 1})
     assert again.status_code == 409
 
 

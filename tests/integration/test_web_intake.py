@@ -32,7 +32,7 @@ def test_json_submission_is_stored_once_and_acknowledged(client, aws):
     assert status.status_code == 200
     body = json.loads(status.body)
     assert body["status"] == "new"
-    assert [e["type"] for e in body["history"]] == ["received", "customer_notified"]
+    assert [e["type"] for e in body["history"]] == ["received"]
     outbox = [json.loads(line) for line in aws["outbox"].read_text().splitlines()]
     assert [(m["reference"], m["kind"], m["recipient"]) for m in outbox] == [
         (accepted["reference"], "acknowledgement", "ada@example.com")
@@ -79,7 +79,7 @@ def test_redelivered_message_creates_nothing_new(client, aws):
     from chalicelib.wiring import services
 
     history = services.repository.history(accepted["reference"])
-    assert [e.type for e in history] == ["received", "customer_notified"]
+    assert [e.type for e in history] == ["received"]
     assert len(aws["outbox"].read_text().splitlines()) == 1
 
 

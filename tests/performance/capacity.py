@@ -50,6 +50,9 @@ from typing import Any, Iterator
 import botocore.client
 
 WRITE_UNIT, READ_UNIT = 1024, 4096
+# USD per request unit, on demand: the prices the scale-and-cost issue was measured with (us-east-1 list prices were
+# halved in November 2024, to $0.625 and $0.125 a million)
+WRITE_PRICE, READ_PRICE = 1.25 / 1e6, 0.25 / 1e6
 WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 
 

@@ -15,3 +15,14 @@ def moto_tables(monkeypatch, tmp_path):
         for model in TABLE_MODELS:
             model.create_table(wait=True)
         yield
+
+
+@pytest.fixture
+def quiet_logs():
+    """The handlers' INFO logs would bury the figures."""
+    from chalicelib.observability import logger
+
+    level = logger.log_level
+    logger.setLevel("WARNING")
+    yield
+    logger.setLevel(level)

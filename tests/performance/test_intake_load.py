@@ -19,11 +19,11 @@ COMPLAINTS, FOLLOW_UPS, WORKERS = 40, 20, 10
 
 
 def stored_at(status_url: str, timeout: float = 90) -> float:
-    """When the complaint's status page first shows it stored (its acknowledgement in the history)."""
+    """When the complaint's status page first shows it stored (its received event, which issues the acknowledgement)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         history = requests.get(status_url, headers={"Accept": "application/json"}, timeout=10).json().get("history")
-        if any(event["type"] == "customer_notified" for event in history or []):
+        if any(event["type"] == "received" for event in history or []):
             return time.monotonic()
         time.sleep(0.05)
     raise AssertionError(f"not stored within {timeout} s: {status_url}")

@@ -1,10 +1,9 @@
 """KPI rollup writes at volume (not timed): many complaints live at once, and the stream consumer counts their
-versions in batches of STREAM_BATCH records, as the complaints table's stream delivers them. Prints the stats table's
-write units per complaint life and its hottest key, against counting each event on its own (a transaction of its
-marker and its fifteen buckets). The complaints live on the in-memory repository; the stats table is moto's,
+versions in batches of STREAM_BATCH records (the deployed stream's batch size), as the complaints table's stream
+delivers them. Prints the stats table's write units per complaint life and its hottest key, against counting each
+event on its own (a transaction of its marker and its fifteen buckets). The complaints live on the in-memory repository; the stats table is moto's,
 metered as DynamoDB bills (tests/performance/capacity.py)."""
 from __future__ import annotations
-
 
 from chalicelib.adapters.change_feed import ChangeFeedRepository
 from chalicelib.domain.lifecycle import CUSTOMER, Actor, Command
@@ -12,9 +11,10 @@ from chalicelib.domain.model import Channel, Sender
 from chalicelib.domain.service import ComplaintService, IntakePipeline
 from chalicelib.domain.stages import BasicScreener, FixedTargetsSla, RequestedCategoryClassifier, SimpleTriage
 from tests.fakes import FixedClock, InMemoryComplaintRepository, RecordingNotifier, make_message
+from infra.resources import STREAM_BATCH
 from tests.performance.capacity import CapacityMeter
 
-LIVES, STREAM_BATCH = 300, 100
+LIVES = STREAM_BATCH  # one full batch per step of the lives
 KEY_LIMIT = 1000  # write units a second one DynamoDB partition key takes
 CATEGORIES = ("billing", "delivery", "product", "technical", "service_attitude", "policy", "general")
 TEAMS = ("billing", "logistics", "product-care", "technical-support", "customer-care")

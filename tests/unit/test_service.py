@@ -27,16 +27,15 @@ def test_a_new_message_is_stored_routed_and_acknowledged(pipeline, repo, notifie
     stored = repo.get(result.reference)
     assert (stored.category, stored.team, stored.priority) == ("delivery", "logistics", "P3")
     assert stored.created_at == message.received_at and stored.description == message.text
-    assert stored.ack_sent_at == clock.now() and stored.version == 2
+    assert stored.ack_sent_at == clock.now() and stored.version == 1  # the acknowledgement is part of that version
     assert stored.token_hash == token_fingerprint(access_token(SECRET, result.reference))
 
     history = repo.history(result.reference)
-    assert [(e.seq, e.type, e.actor) for e in history] == [(1, "received", "system"), (2, "customer_notified", "system")]
-    received, notified = history
+    assert [(e.seq, e.type, e.actor) for e in history] == [(1, "received", "system")]
+    (received,) = history
     assert received.data["screening"] == {"outcome": "accepted", "reason": None, "duplicate_of": None}
-    assert received.data["team"] == "logistics"
-    assert notified.visibility == Visibility.PUBLIC
-    assert notified.data == {"kind": "acknowledgement", "message_id": "msg-1", "channel": "email"}
+    assert received.data["team"] == "logistics" and received.data["acknowledgement"] is True
+    assert received.visibility == Visibility.PUBLIC
 
     assert [(s.reference, s.kind) for s in notifier.sent] == [(result.reference, "acknowledgement")]
     assert result.reference in notifier.sent[0].text
@@ -58,7 +57,7 @@ def test_reprocessing_the_same_message_stores_once_and_acknowledges_once(pipelin
     assert first.reference == again.reference == also.reference
     assert len(repo.complaints) == 1 and repo.claims == {"web#web-42": first.reference}
     assert len(notifier.sent) == 1
-    assert [e.type for e in repo.history(first.reference)] == ["received", "customer_notified"]
+    assert [e.type for e in repo.history(first.reference)] == ["received"]
 
 
 def test_the_same_message_id_on_another_channel_is_a_different_complaint(pipeline, repo):
@@ -85,12 +84,14 @@ def test_a_redelivery_completes_an_acknowledgement_that_failed(repo, clock):
     with pytest.raises(TimeoutError):
         pipeline.process(message)
     (reference,) = repo.complaints
-    assert repo.get(reference).ack_sent_at is None
+    assert repo.get(reference).ack_sent_at is not None and notifier.delivered == []  # stored, planned, not sent
 
     result = pipeline.process(message)
     assert not result.created and result.reference == reference
-    assert [e.type for e in repo.history(reference)] == ["received", "customer_notified"]
-    assert repo.get(reference).ack_sent_at is not None and len(notifier.delivered) == 1
+    assert [e.type for e in repo.history(reference)] == ["received"]
+    assert len(notifier.delivered) == 1 and notifier.delivered[0].kind == "acknowledgement"
+    pipeline.process(message)  # once more: the notifier finds the message sent
+    assert len(notifier.sent) == 1
 
 
 def test_losing_the_dedup_race_uses_the_winners_complaint(repo, notifier, clock):
@@ -184,9 +185,9 @@ def service(repo, notifier, clock):
 def test_an_action_is_saved_with_its_event(service, repo, clock, stored):
     clock.advance(minutes=30)
     complaint, event = service.perform(stored, Command("acknowledge"), AGENT)
-    assert complaint.status == Status.ACKNOWLEDGED and complaint.version == 3
+    assert complaint.status == Status.ACKNOWLEDGED and complaint.version == 2
     assert repo.get(stored) == complaint
-    assert repo.history(stored)[-1] == event and event.seq == 3 and event.at == clock.now()
+    assert repo.history(stored)[-1] == event and event.seq == 2 and event.at == clock.now()
 
 
 def test_an_unknown_reference_is_not_found(service):
@@ -198,13 +199,10 @@ def test_respond_sends_the_message_through_the_notifier(service, repo, notifier,
     complaint, event = service.perform(stored, Command("respond", message="A courier will call you today."), AGENT)
 
     assert notifier.sent[-1].kind == "respond" and notifier.sent[-1].text == "A courier will call you today."
-    history = repo.history(stored)
-    assert [(e.seq, e.type) for e in history[2:]] == [(3, "respond"), (4, "customer_notified")]
-    assert history[-1].data == {"kind": "respond", "message_id": notifier.sent[-1].delivery.message_id,
-                                "channel": "email"}
-    assert history[-1].visibility == Visibility.INTERNAL
-    # The returned complaint includes the notification's version bump.
-    assert event.seq == 3 and complaint.version == 4 == repo.get(stored).version
+    history = repo.history(stored)  # the delivery is recorded in the respond version itself
+    assert [(e.seq, e.type) for e in history[1:]] == [(2, "respond")]
+    assert history[-1].data["delivery"] == {"message_id": notifier.sent[-1].delivery.message_id, "channel": "email"}
+    assert event == history[-1] and complaint.version == 2 == repo.get(stored).version
     assert complaint.ack_sent_at == repo.get(stored).ack_sent_at  # a response does not touch the ack stamp
 
 
@@ -265,7 +263,7 @@ def test_a_reply_is_sent_once_and_recorded_once_even_when_a_colleague_writes_fir
                                                                        AGENT)
     assert len(notifier.sent) == before + 1  # the colleague's notes moved the version; nothing was sent twice
     types = [e.type for e in repo.history(reference)]
-    assert types.count("respond") == 1 and types[-1] == "customer_notified"
+    assert types.count("respond") == 1 and types[-1] == "respond" and "customer_notified" not in types
     assert event.data["delivery"]["message_id"] == notifier.sent[-1].delivery.message_id
     assert complaint.first_response_at is not None
 
@@ -285,8 +283,8 @@ def test_only_customer_facing_messages_are_sent(service, repo, notifier, stored,
     before = len(notifier.sent)
     service.perform(stored, command, AGENT)
     assert [s.kind for s in notifier.sent[before:]] == ([command.action] if sent else [])
-    last_types = [e.type for e in repo.history(stored)][-2:]
-    assert last_types == ([command.action, "customer_notified"] if sent else ["customer_notified", command.action])
+    last = repo.history(stored)[-1]
+    assert last.type == command.action and ("delivery" in last.data) == sent
 
 
 class ContendedRepository(InMemoryComplaintRepository):
@@ -322,9 +320,9 @@ def test_a_lost_optimistic_lock_is_retried_on_the_fresh_state(notifier, clock):
     complaint, event = ComplaintService(repo, notifier, clock).perform(reference, Command("acknowledge"), AGENT)
 
     assert repo.attempts == 2
-    assert complaint.status == Status.ACKNOWLEDGED and event.seq == 4
+    assert complaint.status == Status.ACKNOWLEDGED and event.seq == 3
     assert [(e.seq, e.type, e.actor) for e in repo.history(reference)] == [
-        (1, "received", "system"), (2, "customer_notified", "system"), (3, "note", "agent-2"), (4, "acknowledge", "agent-1"),
+        (1, "received", "system"), (2, "note", "agent-2"), (3, "acknowledge", "agent-1"),
     ]
 
 
@@ -338,21 +336,21 @@ def test_retries_give_up_after_max_attempts(notifier, clock):
 
 
 def test_a_stale_expected_version_is_refused_without_saving(service, repo, stored):
-    with pytest.raises(ConcurrentModification, match="version 2, not 1"):
-        service.perform(stored, Command("acknowledge"), AGENT, expected_version=1)
-    assert repo.get(stored).status == Status.NEW and repo.saves == 1  # only the intake acknowledgement
+    with pytest.raises(ConcurrentModification, match="version 1, not 2"):
+        service.perform(stored, Command("acknowledge"), AGENT, expected_version=2)
+    assert repo.get(stored).status == Status.NEW and repo.saves == 0  # (the intake stored it with create)
 
 
 def test_a_lost_lock_with_an_expected_version_is_not_retried(notifier, clock):
     repo, reference = _contended(1, notifier, clock)
     with pytest.raises(ConcurrentModification):
-        ComplaintService(repo, notifier, clock).perform(reference, Command("acknowledge"), AGENT, expected_version=2)
+        ComplaintService(repo, notifier, clock).perform(reference, Command("acknowledge"), AGENT, expected_version=1)
     assert repo.attempts == 1 and repo.get(reference).status == Status.NEW
 
 
 def test_a_matching_expected_version_succeeds(service, stored):
-    complaint, _ = service.perform(stored, Command("acknowledge"), AGENT, expected_version=2)
-    assert complaint.version == 3
+    complaint, _ = service.perform(stored, Command("acknowledge"), AGENT, expected_version=1)
+    assert complaint.version == 2
 
 
 # the fake itself ----------------------------------------------------------------------
@@ -365,4 +363,4 @@ def test_the_fake_repository_enforces_the_same_lock_as_dynamodb(repo, pipeline, 
     repo.save(changed, event)
     with pytest.raises(ConcurrentModification):
         repo.save(changed, event)  # same version again
-    assert [e.seq for e in repo.history(stored)] == [1, 2, 3]
+    assert [e.seq for e in repo.history(stored)] == [1, 2]

@@ -77,16 +77,33 @@ def submit(api_url: str, **fields: Any) -> dict[str, Any]:
     return response.json()
 
 
-def wait_for_acknowledgement(status_url: str, timeout: float = 15) -> dict[str, Any]:
-    """Polls the customer's status URL until its history shows the acknowledgement; returns that status."""
+def wait_for_acknowledgement(status_url: str, outbox_file: str, timeout: float = 15) -> dict[str, Any]:
+    """Polls the customer's status URL until the complaint is stored with its acknowledgement issued, and the local
+    outbox until the acknowledgement is there (sent right after the write); returns that status."""
     deadline = time.monotonic() + timeout
+    reference = status_url.split("/complaints/", 1)[1].split("?", 1)[0]
     while True:
         status = requests.get(status_url, headers={"Accept": "application/json"}, timeout=5).json()
-        if any(event["type"] == "customer_notified" for event in status.get("history", [])):
+        if any(event["type"] == "received" for event in status.get("history", [])) and _sent(outbox_file, reference):
             return status
         if time.monotonic() > deadline:
             raise AssertionError(f"no acknowledgement within {timeout} s: {status}")
         time.sleep(0.05)
+
+
+def _sent(outbox_file: str, reference: str) -> bool:
+    try:
+        lines = Path(outbox_file).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return False
+    for line in lines:
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue  # a line being written
+        if message.get("reference") == reference and message.get("kind") == "acknowledgement":
+            return True
+    return False
 
 
 def _client(endpoints: dict[str, Any], service: str):

@@ -15,7 +15,7 @@ from typing import Any
 from chalicelib.domain.errors import ConcurrentModification, InvalidCommand, NotFound
 from chalicelib.domain.model import Channel, Complaint, Event, IntakeMessage, Sender
 from chalicelib.domain.inbox import lane_page, queue_due
-from chalicelib.domain.ports import Chunk, ComplaintQuery, Delivery, Lane, Page, Position, assignee_key
+from chalicelib.domain.ports import Chunk, ComplaintQuery, Delivery, Lane, Page, Position, assignee_key, shard_of
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
 
@@ -75,6 +75,9 @@ class InMemoryComplaintRepository:
             raise NotFound(f"complaint {reference} not found")
         return complaint
 
+    def get_many(self, references: list[str]) -> list[Complaint]:
+        return [c for c in map(self.find, references) if c is not None]
+
     def history(self, reference: str) -> list[Event]:
         return sorted(copy.deepcopy(self.events.get(reference, [])), key=lambda e: e.seq)
 
@@ -130,10 +133,11 @@ class InMemoryComplaintRepository:
                   bound: datetime | None = None, fetch: bool = True) -> Chunk:
         """The sparse indexes as DynamoDB keeps them: a lane's members in (sort value, reference) order."""
         sort = queue_due if lane.ascending else (lambda c: c.created_at)
+        in_shard = (lambda c: True) if lane.shard is None else (lambda c: shard_of(c.reference) == lane.shard)
         member = {
             "assignee": lambda c: assignee_key(c) == lane.key,
-            "team": lambda c: c.status.is_open and c.team == lane.key,
-            "status": lambda c: c.status.value == lane.key,
+            "team": lambda c: c.status.is_open and c.team == lane.key and in_shard(c),
+            "status": lambda c: c.status.value == lane.key and in_shard(c),
             "triage": lambda c: lane.key == "needs_triage" and c.needs_triage and c.status.is_open,
             "email": lambda c: c.sender.email == lane.key,
             "phone": lambda c: c.sender.phone == lane.key,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
@@ -14,7 +14,7 @@ from pynamodb.transactions import TransactWrite
 from ..domain.errors import ConcurrentModification, InvalidCommand, NotFound
 from ..domain.model import Attachment, Channel, Complaint, Event, Sender, Status, Visibility
 from ..domain.inbox import lane_page, queue_due
-from ..domain.ports import Chunk, ComplaintQuery, Lane, Page, Position, assignee_key
+from ..domain.ports import INDEX_SHARDS, Chunk, ComplaintQuery, Lane, Page, Position, assignee_key, lanes_of, sharded
 from .dynamo_tables import AgentLoadModel, ComplaintModel, EventModel, MessageIndexModel
 
 MAX_MONTHS_BACK = 24
@@ -129,8 +129,16 @@ class DynamoComplaintRepository:
         return _hydrate(sorted(found, key=found.__getitem__, reverse=True)[:limit])
 
     def open_for_team(self, team: str, due_before: datetime | None = None, limit: int = 100) -> list[Complaint]:
+        """Soonest due first, at most `limit`: up to limit / INDEX_SHARDS from each shard of the team."""
         condition = ComplaintModel.next_due_at <= due_before if due_before else None
-        return _hydrate([key.reference for key in ComplaintModel.by_team_due.query(team, condition, limit=limit)])
+        each = -(-limit // INDEX_SHARDS)
+        keys = [key for lane in lanes_of("team", team)
+                for key in ComplaintModel.by_team_due.query(lane.partition, condition, limit=each)]
+        keys.sort(key=lambda key: (key.next_due_at, key.reference))
+        return _hydrate([key.reference for key in keys[:limit]])
+
+    def get_many(self, references: list[str]) -> list[Complaint]:
+        return _hydrate(references)
 
     def for_category(self, category: str, start: datetime, end: datetime, limit: int | None = None) -> list[Complaint]:
         condition = ComplaintModel.created_at.between(start, end)
@@ -148,8 +156,8 @@ class DynamoComplaintRepository:
         start = None
         if after is not None:  # the index's key and the table's: DynamoDB goes on right after that item
             hash_name = index._hash_key_attribute().attr_name
-            start = {hash_name: {"S": lane.key}, sort.attr_name: {"S": after[0]}, "reference": {"S": after[1]}}
-        results = index.query(lane.key, condition, scan_index_forward=lane.ascending, limit=limit, page_size=limit,
+            start = {hash_name: {"S": lane.partition}, sort.attr_name: {"S": after[0]}, "reference": {"S": after[1]}}
+        results = index.query(lane.partition, condition, scan_index_forward=lane.ascending, limit=limit, page_size=limit,
                               last_evaluated_key=start)
         positions = {key.reference: (sort.serialize(getattr(key, sort.attr_name)), key.reference) for key in results}
         more = len(positions) == limit and results.last_evaluated_key is not None
@@ -166,6 +174,8 @@ class DynamoComplaintRepository:
         """A page of the list: newest first, filtered. It evaluates at most SEARCH_EVALUATE index entries (and
         fetches those), so a filter that matches little returns a short page and a cursor, never a walk of the
         whole partition."""
+        if query.status and not query.needs_triage:
+            return self._search_status(query)
         cursor = _decode_cursor(query.cursor)
         items: list[Complaint] = []
         budget = max(query.limit, SEARCH_EVALUATE)
@@ -199,15 +209,25 @@ class DynamoComplaintRepository:
                 return Page(items, _encode_cursor({"p": following}) if following else None)
         return Page(items, None)
 
+    def _search_status(self, query: ComplaintQuery) -> Page:
+        """A status's list: its shards merged newest first (domain.inbox.read_page), at most SEARCH_EVALUATE entries."""
+        from ..domain import inbox
+
+        if query.cursor and not isinstance(inbox.decode(query.cursor), dict):
+            raise _bad_cursor()
+        end = query.created_to
+        plan = inbox.Plan(lanes_of("status", query.status), bound=query.created_from, cap=SEARCH_EVALUATE)
+        if _filtering(query) or end is not None:  # else the merge reads positions and fetches the page's rows only
+            plan = replace(plan, keep=lambda c: _matches(query, c) and (end is None or c.created_at <= end))
+        result = inbox.read_page(self, plan, query.limit, query.cursor)
+        return Page(result.rows, result.cursor)
+
     # list planning ------------------------------------------------------------
     def _partitions(self, query: ComplaintQuery, start: str | None) -> Iterator[tuple[Any, str]]:
         """The (index, partition) pairs to read, newest first. Status or category pick one partition;
         otherwise we walk month partitions back from the end of the date range."""
         if query.needs_triage:
             yield ComplaintModel.by_triage, "needs_triage"
-            return
-        if query.status:
-            yield ComplaintModel.by_status, query.status
             return
         if query.category:
             yield ComplaintModel.by_category, query.category
@@ -219,7 +239,7 @@ class DynamoComplaintRepository:
             yield ComplaintModel.by_month, month
 
     def _next_partition(self, query: ComplaintQuery, current: str) -> str | None:
-        if query.status or query.category or query.needs_triage:
+        if query.category or query.needs_triage:
             return None
         months = _months(query)
         position = months.index(current)
@@ -340,6 +360,7 @@ def _to_item(c: Complaint) -> ComplaintModel:
         c.reference,
         version=c.version,
         status=c.status.value,
+        status_key=sharded(c.status.value, c.reference),
         channel=c.channel.value,
         channel_message_id=c.channel_message_id,
         customer_name=c.sender.name,
@@ -352,7 +373,7 @@ def _to_item(c: Complaint) -> ComplaintModel:
         priority=c.priority,
         team=c.team,
         tier=c.tier,
-        open_team=c.team if c.status.is_open and c.team else None,
+        open_team=sharded(c.team, c.reference) if c.status.is_open and c.team else None,
         assignee=c.assignee,
         open_assignee=assignee_key(c),
         created_at=c.created_at,

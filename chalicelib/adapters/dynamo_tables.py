@@ -3,11 +3,12 @@
 complaints        reference                      -> one complaint
   by_team_due     open_team + next_due_at        -> a team's complaints with an SLA instant coming (sparse): the sweeper
   by_team_sla_due open_team + sla_due_at         -> a team's open complaints, soonest SLA deadline first (sparse): inbox
+                  (open_team is "<team>#<shard>", status_key "<status>#<shard>": domain.ports.INDEX_SHARDS keys each)
   by_assignee_due open_assignee + sla_due_at     -> a member's open complaints, or a team's unassigned ones, soonest SLA deadline first
   by_email        customer_email + created_at    -> a customer's complaints (duplicates, repeat complainers)
   by_phone        customer_phone + created_at    -> the same, for phone identities (E.164)
   by_category     category + created_at          -> analytics by category and date
-  by_status       status + created_at            -> staff lists filtered by status
+  by_status       status_key + created_at        -> staff lists filtered by status
   by_month        created_month + created_at     -> staff lists by date, newest first
 complaint_events  reference + seq                -> append-only history (seq == complaint version)
   by_example      example_for + at               -> staff corrections, the labelled examples retraining reads (sparse)
@@ -62,6 +63,7 @@ class ComplaintModel(Model):
     reference = UnicodeAttribute(hash_key=True)
     version = NumberAttribute()
     status = UnicodeAttribute()
+    status_key = UnicodeAttribute(null=True)  # status#shard (domain.ports.sharded): by_status
     channel = UnicodeAttribute()
     channel_message_id = UnicodeAttribute()
     customer_name = UnicodeAttribute(null=True)
@@ -74,7 +76,7 @@ class ComplaintModel(Model):
     priority = UnicodeAttribute()
     team = UnicodeAttribute(null=True)
     tier = UnicodeAttribute(null=True)
-    open_team = UnicodeAttribute(null=True)  # == team while open, absent otherwise (sparse index)
+    open_team = UnicodeAttribute(null=True)  # team#shard while open, absent otherwise (sparse index)
     assignee = UnicodeAttribute(null=True)
     open_assignee = UnicodeAttribute(null=True)  # while open: the assignee, or "unassigned#<team>"; absent otherwise
     created_at = UTCDateTimeAttribute()
@@ -112,7 +114,7 @@ class ComplaintModel(Model):
     by_email = _index("by_email", "customer_email", "created_at")()
     by_phone = _index("by_phone", "customer_phone", "created_at")()
     by_category = _index("by_category", "category", "created_at")()
-    by_status = _index("by_status", "status", "created_at")()
+    by_status = _index("by_status", "status_key", "created_at")()
     by_month = _index("by_month", "created_month", "created_at")()
     by_triage = _index("by_triage", "triage_queue", "created_at")()
 

@@ -1,10 +1,11 @@
-"""After an upgrade: writes the index keys a complaint item derives from its fields (open_team, open_assignee, sla_due_at,
-triage_queue) where an item saved by an older release lacks them, so the inbox's indexes see complaints that were
-open before those indexes existed. Run once after a deployment that adds a derived key (`make backfill`).
+"""After an upgrade: writes the index keys a complaint item derives from its fields (open_team, open_assignee,
+sla_due_at, triage_queue, status_key) where an item saved by an older release lacks them or has them in an older
+form (unsharded), so the indexes see complaints saved before. Run once after a deployment that adds or changes a
+derived key (`make backfill`).
 
-Reads the open complaints only, through `by_status` (a Query per open status, paged): closed complaints leave these
-sparse indexes anyway. Safe to rerun, and to run while the service works: each update is conditional on the
-version read, and a complaint changed meanwhile was stamped by its own save.
+Reads the complaints of the last MAX_MONTHS_BACK months (the retention window) through `by_month`, a Query per month,
+paged, and their items in batches. Safe to rerun, and to run while the service works: each update is conditional on
+the version read, and a complaint changed meanwhile was stamped by its own save.
 
 `recount_agent_load` sets each member's open-complaint counter (routing's load) from the same read: exact when no
 assignment changes while it runs (run it right after the upgrade; a rerun corrects any drift)."""
@@ -16,11 +17,11 @@ from typing import Iterator
 
 from pynamodb.exceptions import UpdateError
 
-from ..domain.model import OPEN_STATUSES
-from .dynamo_repository import _condition_failed, _from_item, _to_item
+from ..domain.ports import ComplaintQuery
+from .dynamo_repository import _condition_failed, _from_item, _months, _to_item
 from .dynamo_tables import AgentLoadModel, ComplaintModel, StaffMemberModel
 
-DERIVED = ("open_team", "open_assignee", "sla_due_at", "triage_queue")
+DERIVED = ("open_team", "open_assignee", "sla_due_at", "triage_queue", "status_key")
 
 
 @dataclass
@@ -33,13 +34,15 @@ class Backfilled:
 
 def backfill_derived_keys(page_size: int = 100) -> Backfilled:
     outcome, held = Backfilled(), Counter()
-    for status in sorted(s.value for s in OPEN_STATUSES):
-        keys = ComplaintModel.by_status.query(status, page_size=page_size)  # KEYS_ONLY: fetch each page's items
+    for month in _months(ComplaintQuery()):
+        keys = ComplaintModel.by_month.query(month, page_size=page_size)  # KEYS_ONLY: fetch each page's items
         for page in _pages((key.reference for key in keys), page_size):
             for item in ComplaintModel.batch_get(page):
-                outcome.open_seen += 1
-                if item.assignee:
-                    held[item.assignee] += 1
+                complaint = _from_item(item)
+                if complaint.status.is_open:
+                    outcome.open_seen += 1
+                    if item.assignee:
+                        held[item.assignee] += 1
                 _write_missing_keys(item, outcome)
     outcome.members_counted = recount_agent_load(held)
     return outcome

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from pynamodb.exceptions import DoesNotExist
 
+from ..domain.ports import lanes_of
 from .dynamo_tables import AgentLoadModel, AlertWindowModel, ComplaintModel, TeamRoutingModel
 
 
@@ -77,6 +78,12 @@ class DynamoAlertWindows:
 
 
 def count_open(team: str, at_most: int) -> str:
-    """The team's open complaints with a running clock, counted up to `at_most` (one bounded Query): "12", "100+"."""
-    seen = sum(1 for _ in ComplaintModel.by_team_due.query(team, limit=at_most + 1, attributes_to_get=["reference"]))
+    """The team's open complaints with a running clock, counted up to `at_most` (a bounded Query per shard of the
+    team, until the count is past it): "12", "100+"."""
+    seen = 0
+    for lane in lanes_of("team", team):
+        if seen > at_most:
+            break
+        seen += sum(1 for _ in ComplaintModel.by_team_due.query(lane.partition, limit=at_most + 1 - seen,
+                                                                attributes_to_get=["reference"]))
     return f"{at_most}+" if seen > at_most else str(seen)

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable
 
 from .lifecycle import next_due
 from .model import Complaint
-from .ports import UNASSIGNED, Chunk, ComplaintRepository, Lane, Page, Position
+from .ports import UNASSIGNED, Chunk, ComplaintRepository, Lane, Page, Position, lanes_of
 
 
 def queue_due(complaint: Complaint) -> datetime | None:
@@ -134,7 +134,7 @@ def plan(view: str, member: Any, configured_teams: Iterable[str], now: datetime,
 
     def teams(scope: tuple[str, ...]) -> tuple[Lane, ...]:
         chosen = [t for t in scope if filters.team in (None, t)]
-        return tuple(Lane("team", t) for t in chosen)
+        return tuple(lane for t in chosen for lane in lanes_of("team", t))
 
     def combined(keep: Callable[[Complaint], bool]) -> Callable[[Complaint], bool]:
         return keep if not filters.active else (lambda c: keep(c) and filters.keep(c))
@@ -151,12 +151,12 @@ def plan(view: str, member: Any, configured_teams: Iterable[str], now: datetime,
     if view == "triage":
         return Plan((Lane("triage", "needs_triage"),), keep=combined(_always))
     if view == "waiting":
-        return Plan((Lane("status", "waiting_on_customer"),), keep=combined(_always))
+        return Plan(lanes_of("status", "waiting_on_customer"), keep=combined(_always))
     if view == "duplicates":
-        return Plan((Lane("status", "duplicate"),), keep=combined(_always))
+        return Plan(lanes_of("status", "duplicate"), keep=combined(_always))
     if view == "review":
         statuses = [s for s in REVIEW_STATUSES if not filters.statuses or s in filters.statuses]
-        return Plan(tuple(Lane("status", s) for s in statuses), keep=combined(_always))
+        return Plan(tuple(lane for s in statuses for lane in lanes_of("status", s)), keep=combined(_always))
     raise ValueError(f"unknown view {view!r}")
 
 
@@ -200,15 +200,16 @@ def read_page(repository: ComplaintRepository, plan: Plan, limit: int = PAGE_SIZ
               cursor: str | None = None, rows: bool = True) -> Result:
     """One page of the plan: its lanes' complaints merged in the lanes' order (soonest deadline first, or newest
     first), the rows `plan.keep` accepts, `limit` of them; reads a chunk of a lane only when the merge needs its next
-    item, and stops at `plan.cap` items read. The cursor keeps, per lane, where the next page goes on. Without
-    `rows` (a count), an unfiltered plan reads index positions only: its rows are None."""
-    fetch = rows or plan.keep is not _always
+    item, and stops at `plan.cap` items read (at least a chunk of each lane and the page). The cursor keeps, per lane,
+    where the next page goes on. An unfiltered plan merges index positions only and then fetches the page's rows in
+    one batched read; without `rows` (a count) its rows are None."""
+    fetch = plan.keep is not _always
     saved = decode(cursor)
     saved = saved.get("l") if isinstance(saved, dict) else None
     saved = saved if isinstance(saved, dict) else {}
     lanes = []
     for lane in plan.lanes:
-        name = f"{lane.kind}:{lane.key}"
+        name = f"{lane.kind}:{lane.partition}"
         if saved.get(name) == 0:
             continue  # finished on an earlier page
         start = position(saved.get(name))
@@ -219,6 +220,7 @@ def read_page(repository: ComplaintRepository, plan: Plan, limit: int = PAGE_SIZ
     def before(frontier: Position | None, head: Position) -> bool:  # the lane may still hold a row ahead of head
         return frontier is None or (frontier < head if ascending else frontier > head)
 
+    cap = max(plan.cap, len(lanes) * MIN_CHUNK + limit)  # a plan of many lanes (shards) reads a chunk of each
     read, capped, taken = 0, False, []
     while len(taken) <= limit:
         heads = [state for state in lanes if state.buffer]
@@ -226,13 +228,14 @@ def read_page(repository: ComplaintRepository, plan: Plan, limit: int = PAGE_SIZ
         behind = [state for state in lanes if not state.buffer and not state.done
                   and (best is None or before(state.read_to, best.buffer[0][1]))]
         if behind:  # read on in the lane furthest behind before anything is shown ahead of it
-            if read >= plan.cap:
+            if read >= cap:
                 capped = True
                 break
-            state = behind[0]
+            unread = [other for other in behind if other.read_to is None]
+            state = unread[0] if unread else pick(behind, key=lambda other: other.read_to)  # the furthest behind
             alive = sum(1 for other in lanes if not other.done)
             size = min(state.chunk(limit + 1 - len(taken), len(lanes)),  # and its share of what the cap leaves
-                       max(MIN_CHUNK, (plan.cap - read) // alive), plan.cap - read)
+                       max(MIN_CHUNK, (cap - read) // alive), cap - read)
             found = repository.read_lane(state.lane, size, state.read_to, plan.bound, fetch=fetch)
             kept = [item for item in found.items if plan.keep(item[0])]
             read, state.seen, state.kept = read + found.read, state.seen + found.read, state.kept + len(kept)
@@ -244,7 +247,10 @@ def read_page(repository: ComplaintRepository, plan: Plan, limit: int = PAGE_SIZ
         complaint, at = best.buffer.popleft()
         taken.append((complaint, best, at))
     shown = taken[:limit]
-    return Result([c for c, _, _ in shown], _next_cursor(lanes, shown, taken[limit:]), read, capped)
+    found = [c for c, _, _ in shown]
+    if rows and not fetch:
+        found = repository.get_many([at[1] for _, _, at in shown])
+    return Result(found, _next_cursor(lanes, shown, taken[limit:]), read, capped)
 
 
 def _next_cursor(lanes: list[_LaneRead], shown: list, unshown: list) -> str | None:

@@ -1,6 +1,7 @@
 """What the domain needs from the outside world. Adapters implement these; tests use in-memory fakes."""
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -36,6 +37,28 @@ Position = tuple[str, str]  # (the index's sort value as stored, reference): whe
 
 UNASSIGNED = "unassigned#"  # by_assignee_due's key for a team's open complaints that nobody has: UNASSIGNED + team
 
+# A team's or a status's index partition would take every complaint of the team or in the status: it is written as
+# INDEX_SHARDS keys ("<key>#<shard>", the shard a hash of the reference), so no key takes more than its share of the
+# writes, and a lane of those kinds is read as one lane per shard, merged (domain.inbox.read_page).
+INDEX_SHARDS = 8
+SHARDED_LANES = frozenset({"team", "status"})
+
+
+def shard_of(reference: str) -> int:
+    return zlib.crc32(reference.encode()) % INDEX_SHARDS
+
+
+def sharded(key: str, reference: str) -> str:
+    """The index key a complaint is written under in a sharded partition."""
+    return f"{key}#{shard_of(reference)}"
+
+
+def lanes_of(kind: str, key: str) -> tuple[Lane, ...]:
+    """The lanes that read `key` of `kind`: one per shard where the index is sharded."""
+    if kind in SHARDED_LANES:
+        return tuple(Lane(kind, key, shard) for shard in range(INDEX_SHARDS))
+    return (Lane(kind, key),)
+
 
 def assignee_key(complaint: Complaint) -> str | None:
     """The complaint's key in by_assignee_due: its assignee, or UNASSIGNED + its team; None once closed."""
@@ -56,10 +79,16 @@ class Lane:
 
     kind: str
     key: str
+    shard: int | None = None  # of a sharded partition (see `lanes_of`)
 
     @property
     def ascending(self) -> bool:
         return self.kind in DUE_LANES
+
+    @property
+    def partition(self) -> str:
+        """The index key it reads."""
+        return self.key if self.shard is None else f"{self.key}#{self.shard}"
 
 
 @dataclass(frozen=True)
@@ -130,6 +159,9 @@ class ComplaintRepository(Protocol):
         """Raises NotFound."""
 
     def find(self, reference: str) -> Complaint | None: ...
+
+    def get_many(self, references: list[str]) -> list[Complaint]:
+        """The complaints, in the given order, those found (one batched read; a list may lag a write a moment)."""
 
     def save(self, complaint: Complaint, event: Event, claim: str | None = None) -> bool:
         """Store a change and its event; raises ConcurrentModification unless stored version == complaint.version - 1.

@@ -114,9 +114,14 @@ _PUBLIC_TEXT = {
 }
 
 
+ACKNOWLEDGED = N_("We received your complaint and sent you an acknowledgement.")
+
+
 def public_text(event: Event) -> str | None:
     if event.type in CUSTOMER_FACING and event.message:
         return event.message
+    if event.type == "received" and (event.data or {}).get("acknowledgement"):
+        return ACKNOWLEDGED  # issued with the stored complaint, sent right after
     return _PUBLIC_TEXT.get(event.type, event.message)
 
 

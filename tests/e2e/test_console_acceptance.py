@@ -59,7 +59,7 @@ def test_invite_an_agent_route_to_them_and_change_the_sla_from_the_console(tmp_p
         first_sign_in(page, api, "li.wei", invited)
         assert page.locator("#availability").input_value() == "available"
         accepted = submit(api, subject="Charged twice for one order", category="billing", email="pay@example.com")
-        wait_for_acknowledgement(accepted["status_url"], timeout=30)
+        wait_for_acknowledgement(accepted["status_url"], stack.endpoints["outbox_file"], timeout=30)
         manager_token = stack.endpoints["manager_token"]
         assert staff_view(api, manager_token, accepted["reference"])["assignee"] == "li.wei"
         routed_after = time.monotonic() - invited_at
@@ -106,7 +106,7 @@ def test_invite_an_agent_route_to_them_and_change_the_sla_from_the_console(tmp_p
 
         later = submit(api, subject="Invoice question", category="billing", email="pay2@example.com",
                        description="The invoice for order 5521 shows a line I do not recognise. What is it for?")
-        wait_for_acknowledgement(later["status_url"], timeout=30)
+        wait_for_acknowledgement(later["status_url"], stack.endpoints["outbox_file"], timeout=30)
         sla = requests.get(f"{api}/complaints/{later['reference']}/sla", timeout=10,
                            headers={"Authorization": f"Bearer {manager_token}"}).json()
         targets = {c["name"]: c["target"] for c in sla["clocks"]}

@@ -35,7 +35,7 @@ def test_a_complaint_is_stored_acknowledged_and_visible_to_staff(tmp_path):
         accepted = submit(api, subject="Broken zip on a new jacket")
         assert accepted["status_url"].startswith(f"{api}/complaints/{accepted['reference']}?token=")
 
-        status = wait_for_acknowledgement(accepted["status_url"])
+        status = wait_for_acknowledgement(accepted["status_url"], stack.endpoints["outbox_file"])
         assert status["reference"] == accepted["reference"] and status["subject"] == "Broken zip on a new jacket"
 
         outbox = [json.loads(line) for line in open(stack.endpoints["outbox_file"], encoding="utf-8")]

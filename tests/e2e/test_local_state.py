@@ -24,7 +24,7 @@ def test_complaints_survive_a_restart_and_a_killed_stack_leaves_nothing_behind(t
     state_dir = tmp_path / "local"
     with running_stack(state_dir) as stack:
         accepted = submit(stack.endpoints["api_url"])
-        before = wait_for_acknowledgement(accepted["status_url"])
+        before = wait_for_acknowledgement(accepted["status_url"], stack.endpoints["outbox_file"])
         assert stack.stop(signal.SIGINT) < 30
     assert "Saved" in stack.log() and not (state_dir / "endpoints.json").exists()
 

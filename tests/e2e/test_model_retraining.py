@@ -16,19 +16,21 @@ from tests.conftest import SHARED_DATA
 REFRESH_SECONDS = 10  # MODEL_REFRESH_SECONDS in the local stack
 
 
-def classified_by(api: str, token: str, index: int) -> tuple[str, str]:
+def classified_by(stack, token: str, index: int) -> tuple[str, str]:
     """(category, model version) of a fresh complaint about loyalty points."""
+    api = stack.endpoints["api_url"]
     accepted = submit(api, email=f"points{index}@example.com", subject=f"Reward points {index}",
                       description=f"My loyalty reward points expired overnight, case {index}, and nobody warned me")
-    wait_for_acknowledgement(accepted["status_url"])
+    wait_for_acknowledgement(accepted["status_url"], stack.endpoints["outbox_file"])
     complaint = requests.get(f"{api}/staff/complaints/{accepted['reference']}",
                              headers={"Authorization": f"Bearer {token}"}, timeout=5).json()["complaint"]
     return complaint["category"], complaint["classification"]["model"]
 
 
-def triaged(api: str, token: str, description: str, email: str) -> dict:
+def triaged(stack, token: str, description: str, email: str) -> dict:
+    api = stack.endpoints["api_url"]
     accepted = submit(api, email=email, subject="About my branch visit", description=description)
-    wait_for_acknowledgement(accepted["status_url"])
+    wait_for_acknowledgement(accepted["status_url"], stack.endpoints["outbox_file"])
     return requests.get(f"{api}/staff/complaints/{accepted['reference']}",
                         headers={"Authorization": f"Bearer {token}"}, timeout=5).json()["complaint"]
 
@@ -49,7 +51,7 @@ def test_a_correction_retrains_the_served_model_and_rollback_restores_the_shippe
     with running_stack(tmp_path / "local") as stack:
         api, token = stack.endpoints["api_url"], stack.endpoints["agent_token"]
         agent = {"Authorization": f"Bearer {token}"}
-        category, model = classified_by(api, token, 0)
+        category, model = classified_by(stack, token, 0)
         assert model == "category-v1" and category != "policy"
 
         first = requests.get(f"{api}/staff/complaints", headers=agent, timeout=5).json()["items"][0]["reference"]
@@ -57,7 +59,7 @@ def test_a_correction_retrains_the_served_model_and_rollback_restores_the_shippe
                                   headers=agent, timeout=5)
         assert corrected.status_code == 200, corrected.text
         for n in range(5):  # staff raise every "my lawyer" complaint (legal alone: P2) to P1
-            complaint = triaged(api, token, LAWYER.format(n), f"lawyer{n}@example.com")
+            complaint = triaged(stack, token, LAWYER.format(n), f"lawyer{n}@example.com")
             assert (complaint["priority"], complaint["classification"]["priority_rule"]) == ("P2", "legal_alone")
             raised = requests.post(f"{api}/staff/complaints/{complaint['reference']}/priority",
                                    json={"priority": "P1"}, headers=agent, timeout=5)
@@ -71,11 +73,11 @@ def test_a_correction_retrains_the_served_model_and_rollback_restores_the_shippe
         assert '"legal_alone": "P2 -> P1"' in published, published
 
         time.sleep(REFRESH_SECONDS)
-        assert classified_by(api, token, 1)[1] == "category-v2"
-        assert triaged(api, token, LAWYER.format(9), "lawyer9@example.com")["priority"] == "P1"
+        assert classified_by(stack, token, 1)[1] == "category-v2"
+        assert triaged(stack, token, LAWYER.format(9), "lawyer9@example.com")["priority"] == "P1"
 
         assert '"rolled_back_from": "v2"' in model_action(stack, "rollback")
         time.sleep(REFRESH_SECONDS)
-        assert classified_by(api, token, 2)[1] == "category-v1"
-        assert triaged(api, token, LAWYER.format(10), "lawyer10@example.com")["priority"] == "P2"
+        assert classified_by(stack, token, 2)[1] == "category-v1"
+        assert triaged(stack, token, LAWYER.format(10), "lawyer10@example.com")["priority"] == "P2"
     print(f"\nretraining on 10,064 rows (5-fold CV, fit, export, publish) took {retrain_seconds:.1f} s")

@@ -10,7 +10,8 @@ from chalicelib.adapters.dynamo_repository import DynamoComplaintRepository
 from chalicelib.domain.errors import ConcurrentModification, InvalidCommand, NotFound
 from chalicelib.domain.lifecycle import CUSTOMER as CUSTOMER_ACTOR, Actor, Command, apply
 from chalicelib.domain.model import Attachment, Channel, Event, Sender, Status, Visibility
-from chalicelib.domain.ports import UNASSIGNED, ComplaintQuery, Lane
+from chalicelib.domain.inbox import Plan, read_page
+from chalicelib.domain.ports import UNASSIGNED, ComplaintQuery, Lane, lanes_of, shard_of
 from tests.fakes import T0, make_complaint
 
 ADA = Sender(name="Ada Lovelace", email="ada@example.com", phone="+442079460958")
@@ -191,7 +192,8 @@ def test_reads_never_scan(repo):
         found |= {c.reference for c in repo.open_for_team("logistics", due_before=T0 + timedelta(days=1))}
         found |= {c.reference for c in repo.for_category("billing", T0.replace(month=1), T0)}
         found |= {c.reference for c in repo.open_for_assignee("agent-1").items}
-        found |= {c.reference for c, _ in repo.read_lane(Lane("team", "billing"), 5, bound=T0).items}
+        found |= {c.reference for lane in lanes_of("team", "billing")
+                  for c, _ in repo.read_lane(lane, 5, bound=T0).items}
         repo.history("CMP-20261122-AAAAA")
         repo.get("CMP-20261122-AAAAA")
         repo.reference_for_message("web#CMP-20261122-AAAAA")
@@ -255,8 +257,9 @@ def test_the_assignee_index_is_sparse_closed_and_spam_complaints_leave_it_unassi
     assert repo.get(later.reference).customer_wrote_at == T0  # round-trips
 
     assert sorted(c.reference[-5:] for c in repo.open_for_assignee("agent-1").items) == ["KEEP0", "WAIT0"]
-    team = repo.read_lane(Lane("team", "logistics"), 10)
-    assert sorted(c.reference[-5:] for c, _ in team.items) == ["KEEP0", "NOONE", "WAIT0"] and team.after is None
+    team = [repo.read_lane(lane, 10) for lane in lanes_of("team", "logistics")]  # each shard of the team
+    assert sorted(c.reference[-5:] for shard in team for c, _ in shard.items) == ["KEEP0", "NOONE", "WAIT0"]
+    assert all(shard.after is None for shard in team)
     nobody = repo.read_lane(Lane("assignee", UNASSIGNED + "logistics"), 10)  # the unassigned view's own partition
     assert [c.reference[-5:] for c, _ in nobody.items] == ["NOONE"]
     act(repo, "CMP-20261122-NOONE", Command("assign", assignee="agent-1"))
@@ -274,12 +277,18 @@ def test_lanes_read_newest_first_within_a_bound_and_go_on_after_a_position(lanes
     repo = lanes_repo
     for day in (16, 18, 20, 22):
         store(repo, f"CMP-202611{day}-SPAM0", status=Status.SPAM, team=None, created_at=T0.replace(day=day))
-    first = repo.read_lane(Lane("status", "spam"), 2, bound=T0.replace(day=17))
-    assert [c.reference for c, _ in first.items] == ["CMP-20261122-SPAM0", "CMP-20261120-SPAM0"]
-    rest = repo.read_lane(Lane("status", "spam"), 2, first.after, bound=T0.replace(day=17))
-    assert [c.reference for c, _ in rest.items] == ["CMP-20261118-SPAM0"] and rest.after is None
-    due = repo.read_lane(Lane("team", "logistics"), 5, bound=T0)
-    assert due.items == [] and due.read == 0
+    spam = Plan(lanes_of("status", "spam"), bound=T0.replace(day=17))  # the status's shards, merged
+    first = read_page(repo, spam, 2)
+    assert [c.reference for c in first.rows] == ["CMP-20261122-SPAM0", "CMP-20261120-SPAM0"]
+    rest = read_page(repo, spam, 2, first.cursor)
+    assert [c.reference for c in rest.rows] == ["CMP-20261118-SPAM0"] and rest.cursor is None
+    shard = Lane("status", "spam", shard_of("CMP-20261122-SPAM0"))  # one shard: newest first, on after a position
+    mine = [r for r in ("CMP-20261122-SPAM0", "CMP-20261120-SPAM0", "CMP-20261118-SPAM0") if shard_of(r) == shard.shard]
+    one = repo.read_lane(shard, 1, bound=T0.replace(day=17))
+    on = repo.read_lane(shard, 5, one.after, bound=T0.replace(day=17)) if one.after else None
+    assert [c.reference for c, _ in one.items] + ([c.reference for c, _ in on.items] if on else []) == mine
+    due = [repo.read_lane(lane, 5, bound=T0) for lane in lanes_of("team", "logistics")]
+    assert all(d.items == [] and d.read == 0 for d in due)
 
 
 def test_the_backfill_gives_complaints_saved_before_the_inbox_indexes_their_keys_once(repo):
@@ -293,8 +302,8 @@ def test_the_backfill_gives_complaints_saved_before_the_inbox_indexes_their_keys
     act(repo, "CMP-20261122-DONE1", Command("resolve", resolution_code="fixed", root_cause="process"))
     AgentLoadModel("agent-1", open=7).save()  # drifted
     for reference in ("CMP-20261122-OLD01", "CMP-20261122-OLD02"):  # as an older release stored them
-        ComplaintModel(reference).update(actions=[ComplaintModel.open_assignee.remove(),
-                                                  ComplaintModel.sla_due_at.remove(), ComplaintModel.open_team.remove()])
+        ComplaintModel(reference).update(actions=[ComplaintModel.open_assignee.remove(), ComplaintModel.sla_due_at.remove(),
+                                                  ComplaintModel.open_team.remove(), ComplaintModel.status_key.remove()])
     assert repo.open_for_assignee("agent-1").items == []
 
     outcome = backfill_derived_keys()

@@ -32,7 +32,8 @@ def test_json_submission_is_stored_once_and_acknowledged(client, aws):
     assert status.status_code == 200
     body = json.loads(status.body)
     assert body["status"] == "new"
-    assert [e["type"] for e in body["history"]] == ["received"]
+    assert [(e["type"], e["message"]) for e in body["history"]] == [
+        ("received", "We received your complaint and sent you an acknowledgement.")]
     outbox = [json.loads(line) for line in aws["outbox"].read_text().splitlines()]
     assert [(m["reference"], m["kind"], m["recipient"]) for m in outbox] == [
         (accepted["reference"], "acknowledgement", "ada@example.com")

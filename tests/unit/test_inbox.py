@@ -8,7 +8,7 @@ import pytest
 from chalicelib.domain import inbox
 from chalicelib.domain.inbox import NOBODY, Filters, plan, read_page, reply_state, search, sla_state, sort_rows, views_for
 from chalicelib.domain.model import Channel, Sender, Status
-from chalicelib.domain.ports import UNASSIGNED, Lane
+from chalicelib.domain.ports import INDEX_SHARDS, UNASSIGNED, Lane, lanes_of
 from chalicelib.domain.staff import StaffMember
 from tests.fakes import T0, InMemoryComplaintRepository, make_complaint
 
@@ -75,21 +75,23 @@ def test_the_first_page_counts_up_to_a_page_and_says_when_there_are_more(repo):
 def test_a_merged_first_page_reads_about_a_page_whatever_the_backlog(repo):
     for n in range(1, 501):
         add(repo, n, team=TEAMS[n % 3])
-    result = read_page(repo, plan("all", MANAGER, TEAMS, NOW))
+    the_plan = plan("all", MANAGER, TEAMS, NOW)
+    result = read_page(repo, the_plan)
     assert [c.reference[-5:] for c in result.rows] == [f"{n:05d}" for n in range(1, 26)]
-    assert repo.lane_reads == result.read <= 2 * inbox.PAGE_SIZE
+    # a page and a first chunk of each lane (a shard of a team); a second chunk of a few
+    assert repo.lane_reads == result.read <= inbox.PAGE_SIZE + 2 * inbox.MIN_CHUNK * len(the_plan.lanes)
 
 
 def test_a_filter_the_index_cannot_serve_stops_at_the_cap_and_next_page_goes_on(repo):
-    for n in range(1, 41):
-        add(repo, n, team="billing", assignee=None if n in (3, 38) else "agent-9")
-    first_plan = replace(plan("all", AGENT, ("billing",), NOW, Filters(assignee=NOBODY)), cap=20)
+    for n in range(1, 201):
+        add(repo, n, team="billing", assignee=None if n in (3, 190) else "agent-9")
+    first_plan = replace(plan("all", AGENT, ("billing",), NOW, Filters(assignee=NOBODY)), cap=60)
     first = read_page(repo, first_plan, 5)
     assert [c.reference[-5:] for c in first.rows] == ["00003"] and first.capped and first.count == "1+"
-    assert first.read <= 20
-    second = read_page(repo, first_plan, 5, first.cursor)
-    assert [c.reference[-5:] for c in second.rows] == ["00038"] and second.read <= 20
-    assert walk(repo, first_plan, 5)[-1] == []  # the last page finds the lane's end
+    assert first.read <= 60
+    pages = walk(repo, first_plan, 5)
+    assert [ref for page in pages for ref in page] == ["00003", "00190"]  # Next page goes on where the cap stopped
+    assert len(pages) > 2  # (capped pages in between)
 
 
 def test_due_is_what_falls_due_within_four_hours_and_what_is_late(repo):
@@ -106,19 +108,20 @@ def test_review_reads_spam_and_invalid_newest_first_and_a_status_filter_reads_on
     add(repo, 3, status=Status.SPAM, created_at=NOW - timedelta(hours=3))
     assert walk(repo, plan("review", AGENT, TEAMS, NOW), 2) == [["00001", "00002"], ["00003"]]
     only_spam = plan("review", AGENT, TEAMS, NOW, Filters(statuses=("spam",)))
-    assert only_spam.lanes == (Lane("status", "spam"),)
+    assert only_spam.lanes == lanes_of("status", "spam") and len(only_spam.lanes) == INDEX_SHARDS
     assert walk(repo, only_spam, 5) == [["00001", "00003"]]
 
 
 def test_the_other_views_read_their_own_index(repo):
     assert plan("triage", AGENT, TEAMS, NOW).lanes == (Lane("triage", "needs_triage"),)
-    assert plan("waiting", AGENT, TEAMS, NOW).lanes == (Lane("status", "waiting_on_customer"),)
-    assert plan("duplicates", AGENT, TEAMS, NOW).lanes == (Lane("status", "duplicate"),)
-    assert plan("all", MANAGER, TEAMS, NOW).lanes == tuple(Lane("team", t) for t in sorted(TEAMS))
+    assert plan("waiting", AGENT, TEAMS, NOW).lanes == lanes_of("status", "waiting_on_customer")
+    assert plan("duplicates", AGENT, TEAMS, NOW).lanes == lanes_of("status", "duplicate")
+    assert plan("all", MANAGER, TEAMS, NOW).lanes == tuple(
+        Lane("team", t, shard) for t in sorted(TEAMS) for shard in range(INDEX_SHARDS))  # each team's shards
     assert plan("unassigned", MANAGER, TEAMS, NOW).lanes == tuple(
         Lane("assignee", UNASSIGNED + t) for t in sorted(TEAMS))  # served by the index: no filtering
     assert plan("unassigned", replace(AGENT, teams=()), TEAMS, NOW).lanes == ()  # an agent in no team
-    assert plan("all", MANAGER, TEAMS, NOW, Filters(team="billing")).lanes == (Lane("team", "billing"),)
+    assert plan("all", MANAGER, TEAMS, NOW, Filters(team="billing")).lanes == lanes_of("team", "billing")
     with pytest.raises(ValueError):
         plan("everything", AGENT, TEAMS, NOW)
 
@@ -215,10 +218,12 @@ def test_a_filtered_read_grows_its_chunks_and_shares_the_cap_between_lanes(repo)
 
     repo.read_lane = counted
     unassigned = Filters(assignee=NOBODY)
-    result = read_page(repo, replace(plan("all", AGENT, ("billing", "logistics"), NOW, unassigned), cap=60), 25)
-    assert result.capped and result.read <= 60 and len(calls) <= 8
-    assert {key for key, _ in calls} == {"billing", "logistics"}  # neither lane starved by the other
-    assert [c.reference[-5:] for c in result.rows] == [f"{n:05d}" for n in range(10, 61, 10)][:len(result.rows)]
+    the_plan = replace(plan("all", AGENT, ("billing", "logistics"), NOW, unassigned), cap=100)
+    result = read_page(repo, the_plan, 25)
+    assert result.capped and result.read <= max(100, inbox.MIN_CHUNK * len(the_plan.lanes) + 25)
+    assert len(calls) <= 2 * len(the_plan.lanes)
+    assert {key for key, _ in calls} == {"billing", "logistics"}  # neither team starved by the other
+    assert [c.reference[-5:] for c in result.rows] == [f"{n:05d}" for n in range(10, 201, 10)][:len(result.rows)]
     assert len(result.rows) >= 4
 
 
@@ -242,4 +247,5 @@ def test_a_count_reads_positions_only_unless_the_plan_filters(repo):
     unassigned = plan("unassigned", AGENT, TEAMS, NOW)
     assert read_page(repo, unassigned, rows=False).count == read_page(repo, unassigned).count == "1"
     read_page(repo, plan("unassigned", AGENT, TEAMS, NOW, Filters(priority="P1")), rows=False)
-    assert fetched == [False] * 2 + [True] * 2 + [True] * 2  # a lane per team: counted, shown, filtered
+    # a lane per team: counted and shown from index positions (the page's rows fetched after the merge), filtered
+    assert fetched == [False] * 2 + [False] * 2 + [True] * 2

@@ -115,6 +115,7 @@ def console_site(tmp_path, secret: str, password: str, names: tuple[str, ...] = 
 def sign_in_as(site, name: str, password: str):
     """A fresh browser session (cookies cleared), signed in through the form."""
     page = site["page"]
+    page.goto("about:blank")  # the last test's page stops polling before its cookies go
     page.context.clear_cookies()
     page.goto(f"{site['origin']}/console")
     page.fill("#username", name)

@@ -257,3 +257,15 @@ def test_the_inbox_refreshes_itself_unless_something_is_ticked(site):
                                        Actor("manager", "manager"))
     page.wait_for_selector("#live:not([hidden])", timeout=10_000)  # announced: the selection stays
     assert page.locator(f"#pick-{reference}").is_checked()
+
+
+def test_a_signed_out_page_polls_without_following_to_the_sign_in_page(site):
+    """Its session gone (signed out in another tab, expired), a console page's poll gets the redirect and stops
+    there: following it would fetch the sign-in page, whose fresh CSRF cookie breaks a sign-in under way elsewhere."""
+    page = as_user(site, "agent")
+    page.add_init_script("window.consolePollMs = 200")
+    page.goto(f"{site['origin']}/console/inbox?view=mine")
+    page.wait_for_timeout(500)
+    page.context.clear_cookies()
+    page.wait_for_timeout(1000)  # five polls
+    assert page.context.cookies() == [] and page.url.endswith("/console/inbox?view=mine")

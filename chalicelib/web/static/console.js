@@ -32,7 +32,9 @@
 
   if (poll && seen) {
     window.setInterval(function () {
-      fetch(poll, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      // redirect "manual": signed out, the poll must not follow to the sign-in page (whose fresh CSRF cookie would
+      // break a sign-in under way in another tab)
+      fetch(poll, { credentials: "same-origin", redirect: "manual", headers: { Accept: "application/json" } })
         .then(function (answer) { return answer.ok ? answer.json() : null; })
         .then(function (data) {
           if (!data || String(data.version) === seen) { return; }

@@ -207,7 +207,7 @@ class AckLimitModel(Model):
 
 
 class TeamRoutingModel(Model):
-    """The round-robin cursor of each team: the agent it assigned last."""
+    """The round-robin cursors of each team, one per shard ("<team>#<shard>"): the agent each assigned last."""
 
     class Meta(_Meta):
         table_name = os.environ.get("TEAM_ROUTING_TABLE", "team-routing")

@@ -59,14 +59,14 @@ class DynamoWorkload:
             return Counter()
         return Counter({item.agent: max(0, int(item.open)) for item in AgentLoadModel.batch_get(set(agents))})
 
-    def last_assigned(self, team: str) -> str | None:
+    def last_assigned(self, cursor: str) -> str | None:
         try:
-            return TeamRoutingModel.get(team).last_assigned
+            return TeamRoutingModel.get(cursor).last_assigned
         except DoesNotExist:
             return None
 
-    def remember_assignment(self, team: str, agent: str) -> None:
-        TeamRoutingModel(team, last_assigned=agent).save()
+    def remember_assignment(self, cursor: str, agent: str) -> None:
+        TeamRoutingModel(cursor, last_assigned=agent).save()
 
 
 class DynamoAlertWindows:

@@ -13,7 +13,7 @@ from typing import Any, Callable, Protocol
 from ..domain.errors import ConcurrentModification
 from ..domain.lifecycle import SYSTEM
 from ..domain.model import Complaint, Event, Sender, Visibility
-from ..domain.ports import AlertPublisher, ComplaintRepository
+from ..domain.ports import AlertPublisher, ComplaintRepository, sharded
 from ..domain.stages import Routing
 from .clocks import SlaClocks, compute_clocks, next_deadline
 from .config import SlaConfig, Team
@@ -35,9 +35,10 @@ class Workload(Protocol):
     def open_by_agent(self, agents: list[str]) -> Counter:
         """How many open complaints each of these members holds (one read per agent, whatever the backlog)."""
 
-    def last_assigned(self, team: str) -> str | None: ...
+    def last_assigned(self, cursor: str) -> str | None:
+        """The agent a round-robin cursor ("<team>#<shard>", domain.ports.sharded) last gave a complaint to."""
 
-    def remember_assignment(self, team: str, agent: str) -> None: ...
+    def remember_assignment(self, cursor: str, agent: str) -> None: ...
 
 
 class Directory(Protocol):
@@ -185,9 +186,11 @@ class SkillRouter:
         team = self.config.routing.team_for(complaint.category)
         roster = self.roster(team)
         load = self.workload.open_by_agent([agent.id for agent in roster.agents]) if roster else Counter()
-        assignment = assign(complaint.category, self.config, load, self.workload.last_assigned(team), roster=roster)
+        # the round-robin cursor of the team's shard this complaint falls in: no single key takes every routing
+        cursor = sharded(team, complaint.reference)
+        assignment = assign(complaint.category, self.config, load, self.workload.last_assigned(cursor), roster=roster)
         if assignment.agent:
-            self.workload.remember_assignment(assignment.team, assignment.agent)
+            self.workload.remember_assignment(sharded(assignment.team, complaint.reference), assignment.agent)
         return Routing(team=assignment.team, assignee=assignment.agent, reason=assignment.reason)
 
     def assignment_problem(self, team: str | None, assignee: str) -> tuple[str, str] | None:

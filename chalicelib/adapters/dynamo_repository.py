@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
@@ -28,7 +28,6 @@ LANES = {
     "email": (ComplaintModel.by_email, ComplaintModel.created_at),
     "phone": (ComplaintModel.by_phone, ComplaintModel.created_at),
     "month": (ComplaintModel.by_month, ComplaintModel.created_at),
-    "category": (ComplaintModel.by_category, ComplaintModel.created_at),
 }
 
 
@@ -142,10 +141,13 @@ class DynamoComplaintRepository:
         return _hydrate(references)
 
     def for_category(self, category: str, start: datetime, end: datetime, limit: int | None = None) -> list[Complaint]:
-        return _hydrate(_newest_in_category(category, ComplaintModel.created_at.between(start, end), limit))
+        condition = ComplaintModel.created_at.between(start, end)
+        keys = ComplaintModel.by_category.query(category, condition, scan_index_forward=False, limit=limit)
+        return _hydrate([key.reference for key in keys])
 
     def latest_in_category(self, category: str, limit: int) -> list[Complaint]:
-        return _hydrate(_newest_in_category(category, None, limit))
+        keys = ComplaintModel.by_category.query(category, scan_index_forward=False, limit=limit)
+        return _hydrate([key.reference for key in keys])
 
     def read_lane(self, lane: Lane, limit: int, after: Position | None = None,
                   bound: datetime | None = None, fetch: bool = True) -> Chunk:
@@ -173,11 +175,7 @@ class DynamoComplaintRepository:
         fetches those), so a filter that matches little returns a short page and a cursor, never a walk of the
         whole partition."""
         if query.status and not query.needs_triage:
-            return self._search_merged(query, "status", query.status, query.cursor, SEARCH_EVALUATE)
-        if query.category and not query.needs_triage:
-            return self._search_merged(query, "category", query.category, query.cursor, SEARCH_EVALUATE)
-        if not query.needs_triage:
-            return self._search_months(query)
+            return self._search_status(query)
         cursor = _decode_cursor(query.cursor)
         items: list[Complaint] = []
         budget = max(query.limit, SEARCH_EVALUATE)
@@ -211,75 +209,41 @@ class DynamoComplaintRepository:
                 return Page(items, _encode_cursor({"p": following}) if following else None)
         return Page(items, None)
 
-    def _search_merged(self, query: ComplaintQuery, kind: str, key: str, cursor: str | None, cap: int) -> Page:
-        """A status's or a category's list (or a month's): its shards merged newest first (domain.inbox.read_page),
-        at most `cap` index entries read."""
+    def _search_status(self, query: ComplaintQuery) -> Page:
+        """A status's list: its shards merged newest first (domain.inbox.read_page), at most SEARCH_EVALUATE entries."""
         from ..domain import inbox
 
-        if cursor and not isinstance(inbox.decode(cursor), dict):
+        if query.cursor and not isinstance(inbox.decode(query.cursor), dict):
             raise _bad_cursor()
         end = query.created_to
-        plan = inbox.Plan(lanes_of(kind, key), bound=query.created_from, cap=cap)
+        plan = inbox.Plan(lanes_of("status", query.status), bound=query.created_from, cap=SEARCH_EVALUATE)
         if _filtering(query) or end is not None:  # else the merge reads positions and fetches the page's rows only
             plan = replace(plan, keep=lambda c: _matches(query, c) and (end is None or c.created_at <= end))
-        result = inbox.read_page(self, plan, query.limit, cursor)
-        return _Merged(result.rows, result.cursor, result.read)
-
-    def _search_months(self, query: ComplaintQuery) -> Page:
-        """Newest first over the months of the range, each month's shards merged; stops at SEARCH_EVALUATE index
-        entries read and returns a cursor (the month, and where in it)."""
-        data = _decode_month_cursor(query.cursor)
-        months = _months(query)
-        if "p" in data:  # a month outside the range (the range changed since): nothing more
-            months = months[months.index(data["p"]):] if data["p"] in months else []
-        inner, items, budget = data.get("c"), [], SEARCH_EVALUATE
-        for n, month in enumerate(months):
-            wanted = replace(query, limit=query.limit - len(items))
-            page = self._search_merged(wanted, "month", month, inner, budget)
-            inner = None
-            items.extend(page.items)
-            budget -= page.read
-            if page.next_cursor:
-                return Page(items, _encode_cursor({"p": month, "c": page.next_cursor}))
-            if len(items) >= query.limit or budget <= 0:
-                following = months[n + 1] if n + 1 < len(months) else None
-                return Page(items, _encode_cursor({"p": following}) if following else None)
-        return Page(items, None)
+        result = inbox.read_page(self, plan, query.limit, query.cursor)
+        return Page(result.rows, result.cursor)
 
     # list planning ------------------------------------------------------------
     def _partitions(self, query: ComplaintQuery, start: str | None) -> Iterator[tuple[Any, str]]:
-        """The triage queue's partition (the other lists merge the shards of theirs)."""
-        yield ComplaintModel.by_triage, "needs_triage"
+        """The (index, partition) pairs to read, newest first. Status or category pick one partition;
+        otherwise we walk month partitions back from the end of the date range."""
+        if query.needs_triage:
+            yield ComplaintModel.by_triage, "needs_triage"
+            return
+        if query.category:
+            yield ComplaintModel.by_category, query.category
+            return
+        months = _months(query)
+        if start is not None:
+            months = months[months.index(start):] if start in months else []
+        for month in months:
+            yield ComplaintModel.by_month, month
 
     def _next_partition(self, query: ComplaintQuery, current: str) -> str | None:
-        return None
-
-
-@dataclass(frozen=True)
-class _Merged(Page):
-    read: int = 0  # index entries the merge read
-
-
-def _newest_in_category(category: str, condition: Any, limit: int | None) -> list[str]:
-    """The category's references newest first, at most `limit`: up to `limit` from each of its shards, merged."""
-    keys = [key for lane in lanes_of("category", category)
-            for key in ComplaintModel.by_category.query(lane.partition, condition, scan_index_forward=False, limit=limit)]
-    keys.sort(key=lambda key: (key.created_at, key.reference), reverse=True)
-    return [key.reference for key in keys[:limit]]
-
-
-def _decode_month_cursor(cursor: str | None) -> dict[str, Any]:
-    """{"p": the month to go on in, "c": where in it (a merge cursor)}, both optional; anything else is refused."""
-    if not cursor:
-        return {}
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError:
-        raise _bad_cursor() from None
-    if (isinstance(data, dict) and not set(data) - {"p", "c"} and isinstance(data.get("p", ""), str)
-            and isinstance(data.get("c", ""), str)):
-        return data
-    raise _bad_cursor()
+        if query.category or query.needs_triage:
+            return None
+        months = _months(query)
+        position = months.index(current)
+        return months[position + 1] if position + 1 < len(months) else None
 
 
 def _months(query: ComplaintQuery) -> list[str]:
@@ -406,7 +370,6 @@ def _to_item(c: Complaint) -> ComplaintModel:
         description=c.description,
         language=c.language,
         category=c.category,
-        category_key=sharded(c.category, c.reference),
         priority=c.priority,
         team=c.team,
         tier=c.tier,
@@ -414,7 +377,7 @@ def _to_item(c: Complaint) -> ComplaintModel:
         assignee=c.assignee,
         open_assignee=assignee_key(c),
         created_at=c.created_at,
-        created_month=sharded(f"{c.created_at:%Y-%m}", c.reference),
+        created_month=f"{c.created_at:%Y-%m}",
         updated_at=c.updated_at,
         next_due_at=c.next_due_at,
         sla_due_at=queue_due(c),

@@ -7,10 +7,9 @@ complaints        reference                      -> one complaint
   by_assignee_due open_assignee + sla_due_at     -> a member's open complaints, or a team's unassigned ones, soonest SLA deadline first
   by_email        customer_email + created_at    -> a customer's complaints (duplicates, repeat complainers)
   by_phone        customer_phone + created_at    -> the same, for phone identities (E.164)
-  by_category     category_key + created_at      -> analytics by category and date
+  by_category     category + created_at          -> analytics by category and date
   by_status       status_key + created_at        -> staff lists filtered by status
   by_month        created_month + created_at     -> staff lists by date, newest first
-                  (category_key and created_month are sharded too: "<category>#<shard>", "<YYYY-MM>#<shard>")
 complaint_events  reference + seq                -> append-only history (seq == complaint version)
   by_example      example_for + at               -> staff corrections, the labelled examples retraining reads (sparse)
 agent_load        agent                          -> open complaints assigned to a member (routing's least-loaded pick)
@@ -74,7 +73,6 @@ class ComplaintModel(Model):
     description = UnicodeAttribute()
     language = UnicodeAttribute(null=True)
     category = UnicodeAttribute()
-    category_key = UnicodeAttribute(null=True)  # category#shard (domain.ports.sharded): by_category
     priority = UnicodeAttribute()
     team = UnicodeAttribute(null=True)
     tier = UnicodeAttribute(null=True)
@@ -82,7 +80,7 @@ class ComplaintModel(Model):
     assignee = UnicodeAttribute(null=True)
     open_assignee = UnicodeAttribute(null=True)  # while open: the assignee, or "unassigned#<team>"; absent otherwise
     created_at = UTCDateTimeAttribute()
-    created_month = UnicodeAttribute()  # YYYY-MM#shard: by_month
+    created_month = UnicodeAttribute()
     updated_at = UTCDateTimeAttribute()
     next_due_at = UTCDateTimeAttribute(null=True)
     sla_due_at = UTCDateTimeAttribute(null=True)  # while open: domain.inbox.queue_due, the inbox's order
@@ -115,7 +113,7 @@ class ComplaintModel(Model):
     by_assignee_due = _index("by_assignee_due", "open_assignee", "sla_due_at")()
     by_email = _index("by_email", "customer_email", "created_at")()
     by_phone = _index("by_phone", "customer_phone", "created_at")()
-    by_category = _index("by_category", "category_key", "created_at")()
+    by_category = _index("by_category", "category", "created_at")()
     by_status = _index("by_status", "status_key", "created_at")()
     by_month = _index("by_month", "created_month", "created_at")()
     by_triage = _index("by_triage", "triage_queue", "created_at")()
@@ -182,7 +180,7 @@ class InboundMailModel(Model):
 
     ses_message_id = UnicodeAttribute(hash_key=True)
     received_at = UTCDateTimeAttribute()
-    received_day = UnicodeAttribute()  # YYYY-MM-DD#shard: by_day lists a day's mail newest first (8 keys, merged)
+    received_day = UnicodeAttribute()  # YYYY-MM-DD: the by_day index lists a day's mail, newest first
     outcome = UnicodeAttribute()
     disposition = UnicodeAttribute()
     reason = UnicodeAttribute()

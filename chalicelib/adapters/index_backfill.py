@@ -1,5 +1,5 @@
 """After an upgrade: writes the index keys a complaint item derives from its fields (open_team, open_assignee,
-sla_due_at, triage_queue, status_key, category_key, created_month) where an item saved by an older release lacks them or has them in an older
+sla_due_at, triage_queue, status_key) where an item saved by an older release lacks them or has them in an older
 form (unsharded), so the indexes see complaints saved before. Run once after a deployment that adds or changes a
 derived key (`make backfill`).
 
@@ -17,11 +17,11 @@ from typing import Iterator
 
 from pynamodb.exceptions import UpdateError
 
-from ..domain.ports import ComplaintQuery, lanes_of
+from ..domain.ports import ComplaintQuery
 from .dynamo_repository import _condition_failed, _from_item, _months, _to_item
 from .dynamo_tables import AgentLoadModel, ComplaintModel, StaffMemberModel
 
-DERIVED = ("open_team", "open_assignee", "sla_due_at", "triage_queue", "status_key", "category_key", "created_month")
+DERIVED = ("open_team", "open_assignee", "sla_due_at", "triage_queue", "status_key")
 
 
 @dataclass
@@ -34,9 +34,8 @@ class Backfilled:
 
 def backfill_derived_keys(page_size: int = 100) -> Backfilled:
     outcome, held = Backfilled(), Counter()
-    for partition in (p for month in _months(ComplaintQuery()) for p in (month, *(l.partition for l in lanes_of(
-            "month", month)))):  # a month as an older release wrote it, and its shards
-        keys = ComplaintModel.by_month.query(partition, page_size=page_size)  # KEYS_ONLY: fetch each page's items
+    for month in _months(ComplaintQuery()):
+        keys = ComplaintModel.by_month.query(month, page_size=page_size)  # KEYS_ONLY: fetch each page's items
         for page in _pages((key.reference for key in keys), page_size):
             for item in ComplaintModel.batch_get(page):
                 complaint = _from_item(item)

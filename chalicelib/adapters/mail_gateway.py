@@ -5,7 +5,6 @@ import time
 from urllib.parse import quote
 
 from ..domain.email_intake import InboundMailRecord
-from ..domain.ports import sharded
 from .dynamo_tables import InboundMailModel
 
 MAIL_LOG_DAYS = 400  # the audit trail outlives a year of reporting
@@ -55,7 +54,7 @@ class DynamoMailLog:
         InboundMailModel(
             entry.ses_message_id,
             received_at=entry.received_at,
-            received_day=sharded(f"{entry.received_at:%Y-%m-%d}", entry.ses_message_id),  # no day key takes all mail
+            received_day=f"{entry.received_at:%Y-%m-%d}",
             outcome=entry.outcome,
             disposition=entry.disposition,
             reason=entry.reason[:1000],

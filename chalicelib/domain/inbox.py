@@ -313,8 +313,8 @@ def search(text: str, now: datetime) -> Search:
         haystack = f"{c.subject}\n{c.description}".casefold()
         return all(word in haystack for word in words)
 
-    return Search("words", text, Plan(tuple(lane for m in months for lane in lanes_of("month", m)), bound=since,
-                                      keep=matches, cap=SEARCH_READ_CAP))
+    return Search("words", text, Plan(tuple(Lane("month", m) for m in months), bound=since, keep=matches,
+                                      cap=SEARCH_READ_CAP))
 
 
 def _phone(text: str) -> str | None:

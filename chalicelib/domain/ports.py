@@ -31,18 +31,17 @@ class Page:
 
 
 DUE_LANES = frozenset({"assignee", "team"})
-LANE_KINDS = DUE_LANES | {"status", "triage", "email", "phone", "month", "category"}
+LANE_KINDS = DUE_LANES | {"status", "triage", "email", "phone", "month"}
 Position = tuple[str, str]  # (the index's sort value as stored, reference): where a read of a lane stopped
 
 
 UNASSIGNED = "unassigned#"  # by_assignee_due's key for a team's open complaints that nobody has: UNASSIGNED + team
 
-# A team's, a status's, a month's or a category's index partition would take every complaint of the team, status,
-# month or category: it is written as INDEX_SHARDS keys ("<key>#<shard>", the shard a hash of the reference), so no
-# key takes more than its share of the writes, and a lane of those kinds is read as one lane per shard, merged
-# (domain.inbox.read_page).
+# A team's or a status's index partition would take every complaint of the team or in the status: it is written as
+# INDEX_SHARDS keys ("<key>#<shard>", the shard a hash of the reference), so no key takes more than its share of the
+# writes, and a lane of those kinds is read as one lane per shard, merged (domain.inbox.read_page).
 INDEX_SHARDS = 8
-SHARDED_LANES = frozenset({"team", "status", "month", "category"})
+SHARDED_LANES = frozenset({"team", "status"})
 
 
 def shard_of(reference: str) -> int:
@@ -75,8 +74,7 @@ class Lane:
     """One partition of an index that a staff queue reads, in the index's order.
 
     "assignee" (by_assignee_due) and "team" (by_team_sla_due): open complaints, soonest SLA deadline first;
-    "status", "triage", "email", "phone", "month", "category" (by_status, by_triage, by_email, by_phone, by_month,
-    by_category): newest first.
+    "status", "triage", "email", "phone", "month" (by_status, by_triage, by_email, by_phone, by_month): newest first.
     """
 
     kind: str

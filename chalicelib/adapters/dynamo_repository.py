@@ -13,7 +13,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import ConcurrentModification, InvalidCommand, NotFound
 from ..domain.model import Attachment, Channel, Complaint, Event, Sender, Status, Visibility
-from ..domain.inbox import lane_page, queue_due
+from ..domain.inbox import Plan, decode, lane_page, queue_due, read_page
 from ..domain.ports import INDEX_SHARDS, Chunk, ComplaintQuery, Lane, Page, Position, assignee_key, lanes_of, sharded
 from .dynamo_tables import AgentLoadModel, ComplaintModel, EventModel, MessageIndexModel
 
@@ -211,15 +211,13 @@ class DynamoComplaintRepository:
 
     def _search_status(self, query: ComplaintQuery) -> Page:
         """A status's list: its shards merged newest first (domain.inbox.read_page), at most SEARCH_EVALUATE entries."""
-        from ..domain import inbox
-
-        if query.cursor and not isinstance(inbox.decode(query.cursor), dict):
+        if query.cursor and not isinstance(decode(query.cursor), dict):
             raise _bad_cursor()
         end = query.created_to
-        plan = inbox.Plan(lanes_of("status", query.status), bound=query.created_from, cap=SEARCH_EVALUATE)
+        plan = Plan(lanes_of("status", query.status), bound=query.created_from, cap=SEARCH_EVALUATE)
         if _filtering(query) or end is not None:  # else the merge reads positions and fetches the page's rows only
             plan = replace(plan, keep=lambda c: _matches(query, c) and (end is None or c.created_at <= end))
-        result = inbox.read_page(self, plan, query.limit, query.cursor)
+        result = read_page(self, plan, query.limit, query.cursor)
         return Page(result.rows, result.cursor)
 
     # list planning ------------------------------------------------------------

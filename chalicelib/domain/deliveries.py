@@ -1,9 +1,9 @@
 """What happened to a message we sent the customer, appended to the complaint's history.
 
-A message a staff action or the survey sends is recorded in that action's own version (its event's `delivery`). The
-acknowledgement, sent after the complaint is stored, adds a `customer_notified` event. Either way the Message-ID a
-reply may carry joins the complaint's thread and the message index. A failure adds `delivery_failed` and alerts the
-managers.
+A message a staff action or the survey sends is recorded in that action's own version (its event's `delivery`); the
+acknowledgement is issued with the version that stores the complaint (domain.service). The Message-ID a reply may
+carry joins the message index (`remember`). A message that does not arrive adds `delivery_failed` (and alerts the
+managers) or `customer_unreachable`.
 """
 from __future__ import annotations
 
@@ -28,24 +28,19 @@ class DeliveryRecorder:
     def __init__(self, repository: ComplaintRepository, clock: Clock, alerts: AlertPublisher | None = None):
         self.repository, self.clock, self.alerts = repository, clock, alerts
 
-    def delivered(self, reference: str, kind: str, delivery: Delivery | None) -> None:
-        """Appends 'customer_notified' (or 'customer_unreachable' when there was no way to reach the customer). A
-        failed delivery goes to failed()."""
-        if delivery is not None and delivery.failure:
-            self.failed(reference, kind, delivery.failure, channel=delivery.channel)
+    def not_delivered(self, reference: str, kind: str, delivery: Delivery | None) -> None:
+        """Records a message that did not reach the customer: a failed delivery goes to failed(); no delivery at
+        all (no e-mail on file, no phone that accepts SMS) appends 'customer_unreachable'. A delivered message is
+        recorded in its action's own version instead."""
+        if delivery is not None:
+            self.failed(reference, kind, delivery.failure or "not delivered", channel=delivery.channel)
             return
-        self.remember(reference, delivery)
 
-        def change(current: Complaint, now: datetime) -> tuple[dict[str, Any], Event] | None:
-            updates: dict[str, Any] = {}
-            if delivery and delivery.thread_ids:
-                updates["email_thread"] = extend_thread(current.email_thread, delivery.thread_ids)
-            event = _event(current, now, "customer_notified" if delivery else "customer_unreachable",
-                           Visibility.PUBLIC if kind == "acknowledgement" else Visibility.INTERNAL,
-                           _delivery_text(kind, delivery),
-                           {"kind": kind, **({"message_id": delivery.message_id, "channel": delivery.channel}
-                                             if delivery else {})})
-            return updates, event
+        def change(current: Complaint, now: datetime) -> tuple[dict[str, Any], Event]:
+            return {}, _event(current, now, "customer_unreachable",
+                              Visibility.PUBLIC if kind == "acknowledgement" else Visibility.INTERNAL,
+                              f"{_what(kind)} not sent: no e-mail on file and no phone that accepts SMS",
+                              {"kind": kind})
 
         self._append(reference, change)
 
@@ -84,10 +79,7 @@ class DeliveryRecorder:
         for attempt in range(MAX_ATTEMPTS):
             current = self.repository.get(reference)
             now = self.clock.now()
-            result = change(current, now)
-            if result is None:
-                return False
-            updates, event = result
+            updates, event = change(current, now)
             try:
                 changed = current.evolve(**updates, updated_at=now, version=event.seq)
                 return self.repository.save(changed, event, claim=claim) if claim else self.repository.save(changed, event)
@@ -114,9 +106,3 @@ def _event(current: Complaint, now: datetime, type_: str, visibility: Visibility
 
 def _what(kind: str) -> str:
     return "Acknowledgement" if kind == "acknowledgement" else "Message to the customer"
-
-
-def _delivery_text(kind: str, delivery: Delivery | None) -> str:
-    if delivery:
-        return f"{_what(kind)} sent by {delivery.channel}"
-    return f"{_what(kind)} not sent: no e-mail on file and no phone that accepts SMS"

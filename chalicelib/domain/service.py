@@ -297,7 +297,7 @@ class IntakePipeline:
         created = complaint.evolve(version=1, email_thread=_thread_of(message))
         delivery = self.notifier.send(created, "acknowledgement", acknowledgement_text(created))
         if delivery is None or delivery.failure:
-            self.deliveries.delivered(complaint.reference, "acknowledgement", delivery)
+            self.deliveries.not_delivered(complaint.reference, "acknowledgement", delivery)
         else:
             self.deliveries.remember(complaint.reference, delivery)
 

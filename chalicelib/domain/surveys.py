@@ -106,7 +106,7 @@ class SurveyService:
             raise RuntimeError("PUBLIC_BASE_URL is required to send survey links")
         delivery = self.notifier.send(complaint, "survey", self._invitation(complaint, survey.token, survey.claim))
         if delivery is None or delivery.failure:
-            self.deliveries.delivered(reference, "survey", delivery)  # customer_unreachable or delivery_failed
+            self.deliveries.not_delivered(reference, "survey", delivery)
             return SendResult(reference, "unreachable", survey.claim.token_id)
         data = {"token_id": survey.claim.token_id, "expires_at": survey.claim.expires_at.isoformat(),
                 "channel": delivery.channel, "delivery": {"channel": delivery.channel,

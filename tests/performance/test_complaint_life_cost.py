@@ -303,7 +303,7 @@ def _report(life: Life, meter: CapacityMeter, warm: CapacityMeter) -> list[str]:
     lines += ["  " + line for line in meter.report()]
     lines.append("  hottest partitions written: " + ", ".join(
         f"{key} {units:g}" for key, units in meter.hottest("write", 8) if not key.endswith(life.reference)))
-    lines += _hot_keys(life, meter)
+    lines.append("  shared keys at volume (shards counted at their share): tests/performance/test_lives_at_volume.py")
     lines.append("  cost estimate (USD per life, prices as given):")
     quantities, total = _costs(meter, life), 0.0
     for name, price in PRICES.items():
@@ -316,25 +316,6 @@ def _report(life: Life, meter: CapacityMeter, warm: CapacityMeter) -> list[str]:
                      if warm.calls[op] != meter.calls[op]}
         lines.append(f"  the warm-up life differed: {sum(warm.calls.values())} calls, {warm.write_units:g} WCU, "
                      f"{warm.read_units:g} RCU; its extra calls: {differing}")
-    return lines
-
-
-KEY_LIMIT = 1000  # write units a second that one DynamoDB partition key (table or index) takes
-OWN_KEYS = ("message-index", "idempotency", "ack-limits", "inbound-mail")  # keyed by a message, sender or request
-
-
-def _hot_keys(life: Life, meter: CapacityMeter) -> list[str]:
-    """Keys every complaint shares (a team, status, month, category, the routing cursor), as if every complaint went
-    the way this one did: the complaint rate at which each passes KEY_LIMIT. Keys of the complaint itself, its
-    customer, messages and agent are left out, and the stats table is measured at volume (test_rollup_writes)."""
-    shared = [(key, units) for key, units in meter.units("write", by="key").most_common()
-              if life.reference not in key and "@" not in key and "agent" not in key and not key.startswith("stats")
-              and not any(name in key.split(" ")[0] for name in OWN_KEYS)]
-    if not shared:
-        return ["  no shared key written"]
-    lines = [f"  shared keys at {KEY_LIMIT} write units a second (all complaints in one team and category):"]
-    lines += [f"    {key:<48} {units:>4g} WCU per life -> {KEY_LIMIT / units:>6,.0f} complaints a second"
-              for key, units in shared[:6]]
     return lines
 
 

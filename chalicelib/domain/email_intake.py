@@ -1,10 +1,10 @@
 """The e-mail gateway: what becomes of each SES notification.
 
 Every inbound mail gets one record in the mail log, whatever it is (the audit trail). Mail from a person goes
-onto the intake queue, threaded onto its complaint when it answers one; everything else (auto-replies, bounces,
-feedback reports, empty or unreadable mail, SES spam/virus FAILs) never becomes a complaint and is never
-acknowledged. A bounce of our own mail, or SES feedback about it, is recorded on its complaint as a delivery
-failure.
+onto the intake queue, threaded onto its complaint when it answers one; everything else (auto-replies, bulk mail
+such as newsletters and SES's test mail, bounces, feedback reports, empty or unreadable mail, SES spam/virus FAILs)
+never becomes a complaint and is never acknowledged: the log records its disposition and why. A bounce of our own
+mail, or SES feedback about it, is recorded on its complaint as a delivery failure.
 """
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 Pure rules over a ParsedEmail (the lead also looks Message-IDs up in the message index; that is not here).
 Order matters: SES verdicts, unreadable input, our own mail, reports (ARF before DSN, both are
-multipart/report), read receipts, auto-replies, empty mail, replies, and complaints last.
+multipart/report), read receipts, auto-replies, bulk mail (SES's own, newsletters, lists that take no posts), empty
+mail, replies, and complaints last.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class Kind(str, enum.Enum):
     COMPLAINT = "complaint"
     REPLY = "reply"
     AUTO_REPLY = "auto_reply"
+    BULK = "bulk"
     BOUNCE = "bounce"
     FEEDBACK_REPORT = "feedback_report"
     SPAM = "spam"
@@ -44,6 +46,15 @@ POSTMASTERS = frozenset({"postmaster", "mail-delivery-system", "bounce", "bounce
 FEEDBACK_SENDERS = frozenset({"staff@hotmail.com", "complaints@email-abuse.amazonses.com"})
 LIST_HEADERS = ("list_id", "list_unsubscribe", "list_post", "mailing_list", "x_mailing_list")
 _OWN_HEADER = OWN_MAILER_HEADER.lower().replace("-", "_")
+# Headers that mailing services put on what they send for their customers (campaigns, not a person's mail):
+# Mailchimp, SendGrid, Mailgun, and the Certified Senders Alliance's bulk-sender whitelist. Not Feedback-ID: SES
+# puts it on every mail it sends. The parser keeps only the headers its LOOP_HEADERS lists.
+ESP_HEADERS = ("x_campaign", "x_campaignid", "x_mc_user", "x_sg_eid", "x_mailgun_sid", "x_csa_complaints")
+AWS_SENDER_DOMAINS = ("amazonses.com", "amazonaws.com")  # SES and SNS notifications; nobody has a mailbox there
+AWS_SENDERS = frozenset({"no-reply-aws@amazon.com"})  # AWS account and SES verification mail
+_SES_SUBJECT = re.compile(r"^\s*amazon ses (test|setup notification)(\s*\([^()]*\))?\s*$", re.IGNORECASE)
+_NOREPLY = re.compile(r"no[-_.]?reply|do[-_.]?not[-_.]?reply|^(newsletters?|news|notifications?|marketing|mailer)"
+                      r"([-_.+]|$)")
 # Display names that mail servers use for bounces (a whole name, so "Fast Mail Delivery Ltd" is not one).
 _DAEMON_NAME = re.compile(r"^\s*(mail delivery (subsystem|system|service)|mailer[- ]?daemon|mail[- ]?daemon|"
                           r"internet mail delivery|mail administrator)\s*$", re.IGNORECASE)
@@ -98,6 +109,9 @@ def classify(parsed: ParsedEmail, ses_verdicts: Mapping[str, Any] | None = None)
     auto = _read_receipt(parsed) or _auto_reply(parsed)
     if auto:
         return Disposition(Kind.AUTO_REPLY, auto, thread)
+    bulk = _bulk(parsed, thread)
+    if bulk:
+        return Disposition(Kind.BULK, bulk, thread)
     if not parsed.text.strip() and not parsed.attachments:
         return Disposition(Kind.EMPTY, "no text and no attachments", thread, may_auto_reply=False)
     may_reply = _may_auto_reply(parsed)
@@ -183,6 +197,43 @@ def _auto_reply(parsed: ParsedEmail) -> str | None:
     if _AUTO_REPLY_SUBJECT.search(parsed.subject) and (weak or parsed.in_reply_to or parsed.references):
         return f"auto-reply subject ({', '.join(weak) or 'a reply'})"
     return None
+
+
+def _bulk(parsed: ParsedEmail, thread: str | None) -> str | None:
+    """Mail sent to many rather than written to us: SES's own mail (its test and setup mails, AWS notifications),
+    newsletters, announcement lists and campaigns.
+
+    A list header alone does not make bulk mail. A discussion list or group (Google Groups, Mailman) relays a
+    person's message with List-Id, List-Post and Precedence: list (older lists: bulk), and a customer may write to
+    our address through one. So list mail (List-Id, List-Unsubscribe, Precedence: bulk/list/junk) is bulk only
+    with a sign that nobody wrote it to us: a no-reply style sender, a list that takes no posts (no List-Post: a
+    newsletter or announcement list), or a mailing service's campaign header. A person's mail that names one of
+    our complaints is a reply, whatever list it came through."""
+    address = parsed.from_address or ""
+    local, _, domain = address.partition("@")
+    if _SES_SUBJECT.search(parsed.subject):
+        return f"Amazon SES's own mail ({parsed.subject.strip()})"
+    if address in AWS_SENDERS or any(domain == d or domain.endswith("." + d) for d in AWS_SENDER_DOMAINS):
+        return f"AWS notification from {address}"
+    precedence = _header(parsed, "precedence")
+    signals = [f"Precedence: {precedence}"] if precedence in ("bulk", "list", "junk") else []
+    listed = [name for name in ("List-Id", "List-Unsubscribe") if _header(parsed, name.lower().replace("-", "_"))]
+    if not (signals or listed):
+        return None
+    noreply = _NOREPLY.search(local)
+    if thread and not noreply:
+        return None
+    esp = [name.replace("_", "-").title() for name in ESP_HEADERS if _header(parsed, name)]
+    takes_posts = "list_post" in parsed.loop_headers and not _header(parsed, "list_post").startswith("no")
+    if noreply:
+        why = f"no-reply sender {address}"
+    elif listed and not takes_posts:  # no List-Post, or RFC 2369's "List-Post: NO"
+        why = "a list that takes no posts (no List-Post)"
+    elif esp:  # e.g. a newsletter relayed by a group that is our address
+        why = f"mailing service header {esp[0]}"
+    else:  # a discussion list or group relaying a person's message
+        return None
+    return f"bulk mail: {why}; {', '.join(listed + signals)}"
 
 
 def _weak_auto_signals(parsed: ParsedEmail) -> list[str]:

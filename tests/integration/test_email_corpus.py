@@ -2,6 +2,7 @@
 
 Every file gets a disposition without an exception, in-process and through the real command. Machine mail is
 recognised per folder (at least 95 %), and mail that people sent is rarely taken for machine mail (at most 5 %).
+Newsletters and SES's test mail are bulk; people's posts relayed by a mailing list are not.
 Folders and their origins: emails/SOURCES.txt. Run with -s to see the measured rates.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ from tests.conftest import ROOT, SHARED_DATA
 CORPUS = SHARED_DATA / "emails"
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/data/emails is not on this machine")
 
-MACHINE_KINDS = {Kind.AUTO_REPLY.value, Kind.BOUNCE.value, Kind.FEEDBACK_REPORT.value}
+MACHINE_KINDS = {Kind.AUTO_REPLY.value, Kind.BULK.value, Kind.BOUNCE.value, Kind.FEEDBACK_REPORT.value}
 # Folders of machine mail and what each file in them is (flanker_bounce also holds two ARF complaints).
 MACHINE_FOLDERS = {
     "sisimai_autoreply": "auto_reply", "sisimai_dsn": "bounce", "sisimai_ses": "bounce", "sisimai_misc": "bounce",
@@ -41,6 +42,20 @@ MACHINE_FIXTURES = {
     "flanker/disposition-notification.eml": "read receipt (RFC 8098)",
     "spamscope/mail_malformed_2.eml": "DSN from postmaster",
 }
+# Bulk mail in the folders of people's mail (sent to many, not written to us), and what its reason names.
+BULK_MAIL = {
+    "aws_ses/ses-doc-sns-content.eml": "Amazon SES",  # the SES guide's "Amazon SES Test" mail
+    "spamassassin_nice/001.eml": "no List-Post",  # Ximian's announcement list (List-Id, Precedence: bulk)
+    "spamscope/mail_test_5.eml": "no List-Post",  # a shop's newsletter (List-Unsubscribe, Precedence: bulk)
+    "spamscope/mail_test_6.eml": "no-reply sender",  # a business network's newsletter from noreply@
+}
+# People's posts relayed by a discussion list (List-Id with List-Post, or an old list's Precedence: bulk/list).
+LIST_POSTS = (
+    "cpython/msg_33.txt", "flanker/apache-message-news-mime.eml", "flanker/from-encoding.eml",
+    "flanker/message-external-body.eml", "spamassassin_cjk/gb2312.2.eml", "spamassassin_cjk/iso-2022-jp.1.eml",
+    "spamassassin_cjk/iso-2022-jp.2.eml", "spamassassin_nice/002.eml", "spamassassin_nice/005.eml",
+    "spamassassin_nice/base64.eml",
+)
 
 
 def corpus_files():
@@ -110,7 +125,7 @@ def test_bounces_name_the_bounced_message_when_they_carry_the_original(results):
 
 def test_mail_from_people_is_rarely_taken_for_machine_mail(results):
     people = {file: pair for file, pair in results.items()
-              if file.split("/")[0] in PERSON_FOLDERS and file not in MACHINE_FIXTURES}
+              if file.split("/")[0] in PERSON_FOLDERS and file not in MACHINE_FIXTURES and file not in BULK_MAIL}
     misjudged = {file: record["disposition"] + ": " + record["reason"]
                  for file, (record, _) in people.items() if record["disposition"] in MACHINE_KINDS}
     rate = len(misjudged) / len(people)
@@ -126,3 +141,18 @@ def test_mail_from_people_is_rarely_taken_for_machine_mail(results):
         wrong = [file for file in in_folder if file in misjudged]
         print(f"  {folder:20} {len(wrong)}/{len(in_folder)} misjudged")
     assert rate <= 0.05, misjudged
+
+
+@pytest.mark.parametrize("file, why", BULK_MAIL.items())
+def test_newsletters_and_the_ses_test_mail_are_bulk(results, file, why):
+    if file not in results:
+        pytest.skip(f"{file} is not in the corpus")
+    record, _ = results[file]
+    assert record["disposition"] == "bulk" and why in record["reason"], record["reason"]
+
+
+@pytest.mark.parametrize("file", LIST_POSTS)
+def test_peoples_posts_through_a_mailing_list_stay_complaints(results, file):
+    if file not in results:
+        pytest.skip(f"{file} is not in the corpus")
+    assert results[file][0]["disposition"] == "complaint"

@@ -95,7 +95,8 @@ def test_auto_replies_are_recognised(headers):
     ({"Auto-Submitted": "no"}, True),
     ({"Subject": "Out of Office: my parcel"}, True),  # the subject is a secondary signal only
     ({"X-Auto-Response-Suppress": "All"}, False),  # Outlook sets it on ordinary mail too; we just stay quiet
-    ({"Precedence": "bulk", "List-Id": "<shoppers.lists.example>"}, False),  # a mailing-list post
+    ({"Precedence": "bulk", "List-Id": "<shoppers.lists.example>", "List-Post": "<mailto:shoppers@lists.example>"},
+     False),  # a discussion-list post (without List-Post it is bulk mail: test_bulk_mail.py)
     ({"Return-Path": "<>"}, False),
 ])
 def test_weak_signals_alone_keep_a_complaint_but_stop_automatic_answers(headers, may_auto_reply):

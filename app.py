@@ -6,6 +6,7 @@ from chalice import Chalice
 from chalicelib.observability import logger, metrics
 from chalicelib.web.configuration import configuration_routes
 from chalicelib.web.console import console_routes
+from chalicelib.web.my_complaints import my_routes
 from chalicelib.web import console_complaint, console_inbox, console_settings  # noqa: F401 - pages on console_routes
 from chalicelib.web.http import secure_headers
 from chalicelib.web.openapi import docs_routes
@@ -32,6 +33,7 @@ app.register_blueprint(survey_routes)
 app.register_blueprint(operations_routes)
 app.register_blueprint(configuration_routes)
 app.register_blueprint(console_routes)
+app.register_blueprint(my_routes)
 
 
 @app.middleware("all")

@@ -43,8 +43,35 @@ def _notifier():
 
     return ChannelNotifier(
         services.transport, idempotency_table=settings().idempotency_table, sms_consents=services.sms_consents,
-        mail_domain=settings().mail_domain,
+        mail_domain=settings().mail_domain, links=services.links,
     )
+
+
+def _uploads():
+    """The customers' photos and documents, in the mail bucket's uploads/ prefix (None without a bucket)."""
+    from .adapters.web_uploads import WebUploads
+
+    return WebUploads(settings().mail_bucket) if settings().mail_bucket else None
+
+
+def _customer_access():
+    from .adapters.staff_store import DynamoSessionStore
+    from .domain.customer_access import CustomerAccess
+
+    return CustomerAccess(DynamoSessionStore(), services.clock)
+
+
+def _sign_in_limiter():
+    from .adapters.ack_limits import DynamoAckLimiter
+    from .domain.customer_access import LINKS_PER_DAY
+
+    return DynamoAckLimiter(LINKS_PER_DAY)
+
+
+def _links():
+    from .domain.customer_messages import CustomerLinks
+
+    return CustomerLinks(settings().public_base_url, services.token_secret)
 
 
 def _alerts():
@@ -238,6 +265,10 @@ class Services:
         "intake_queue": _intake_queue,
         "transport": _transport,
         "notifier": _notifier,
+        "links": _links,
+        "uploads": _uploads,
+        "customer_access": _customer_access,
+        "sign_in_limiter": _sign_in_limiter,
         "sms_consents": _sms_consents,
         "sms_intake": _sms_intake,
         "email_intake": _email_intake,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from chalicelib.domain.customer_messages import message as customer_message
 from chalicelib.domain.errors import ConcurrentModification, InvalidCommand, NotFound
 from chalicelib.domain.model import Channel, Complaint, Event, IntakeMessage, Sender
 from chalicelib.domain.inbox import lane_page, queue_due
@@ -181,10 +182,11 @@ class RecordingNotifier:
         if once in self._once:
             return self._once[once]
         delivery = None
+        channel, recipient = ("email", email) if email else ("sms", phone)
         if not self.unreachable and (email or phone):
-            channel, recipient = ("email", email) if email else ("sms", phone)
             delivery = self._once[once] = Delivery(channel, recipient, f"msg-{next(self._ids)}")
-        self.sent.append(Sent(complaint.reference, kind, text, delivery))
+        words = customer_message(complaint, kind, text, channel, None)  # worded as the real notifier words it
+        self.sent.append(Sent(complaint.reference, kind, words.text, delivery))
         return delivery
 
     @property

@@ -292,7 +292,8 @@ class StaffMemberModel(Model):
 
 
 class StaffSessionModel(Model):
-    """Console sessions, keyed by a hash of the cookie's secret (the secret itself is never stored)."""
+    """Console sessions, and customers' sign-in links and sessions (chalicelib/domain/customer_access.py), keyed by
+    a hash of the secret (the secret itself is never stored)."""
 
     class Meta(_Meta):
         table_name = os.environ.get("SESSIONS_TABLE", "staff-sessions")

@@ -11,6 +11,7 @@ from typing import Callable, Protocol
 
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
 
+from ..domain.customer_messages import CustomerLinks, message as customer_message
 from ..domain.model import Channel, Complaint
 from ..domain.ports import Delivery, DeliveryFailed, SmsConsents
 from ..mail.compose import compose, message_id_for, recipient_address
@@ -41,9 +42,10 @@ def outgoing(
     text: str,
     sms_blocked: Callable[[str], bool] = lambda phone: False,
     mail_domain: str = "complaints.local",
+    links: CustomerLinks | None = None,
 ) -> OutgoingMessage | None:
     """E-mail for web and e-mail complaints; SMS for SMS complaints or when there is only a phone, unless the
-    number has opted out of SMS (STOP)."""
+    number has opted out of SMS (STOP). Worded in the customer's language, with the link to their page."""
     email, phone = complaint.sender.email, complaint.sender.phone
     wants_sms = bool(phone) and (complaint.channel == Channel.SMS or not email)
     if wants_sms and not sms_blocked(phone):
@@ -52,8 +54,9 @@ def outgoing(
         channel, recipient = "email", email
     else:
         return None
-    subject = "We received your complaint" if kind == "acknowledgement" else f"Re: {complaint.subject}"
-    message = OutgoingMessage(complaint.reference, kind, channel, recipient, subject, text, complaint.version)
+    words = customer_message(complaint, kind, text, channel, links)
+    message = OutgoingMessage(complaint.reference, kind, channel, recipient, words.subject, words.text,
+                              complaint.version)
     if channel == "email":
         own_id = message_id_for(complaint.reference, mail_domain, kind, complaint.version, text)
         message = dataclasses.replace(message, message_id=own_id, thread=complaint.email_thread)
@@ -72,8 +75,10 @@ class ChannelNotifier:
         idempotency_table: str | None = None,
         sms_consents: SmsConsents | None = None,
         mail_domain: str = "complaints.local",
+        links: CustomerLinks | None = None,
     ):
         self.transport = transport
+        self.links = links
         self.sms_consents = sms_consents
         self.mail_domain = mail_domain
         self._deliver_once = self._deliver
@@ -85,7 +90,7 @@ class ChannelNotifier:
 
     def send(self, complaint: Complaint, kind: str, text: str) -> Delivery | None:
         blocked = self.sms_consents.opted_out if self.sms_consents else (lambda phone: False)
-        message = outgoing(complaint, kind, text, sms_blocked=blocked, mail_domain=self.mail_domain)
+        message = outgoing(complaint, kind, text, sms_blocked=blocked, mail_domain=self.mail_domain, links=self.links)
         if message is None:
             return None
         try:

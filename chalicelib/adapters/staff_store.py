@@ -5,7 +5,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DeleteError, DoesNotExist
 
 from ..domain.staff import StaffMember
 from .dynamo_tables import StaffMemberModel, StaffSessionModel
@@ -55,3 +55,16 @@ class DynamoSessionStore:
 
     def delete(self, key: str) -> None:
         StaffSessionModel(key).delete()
+
+    def take(self, key: str) -> dict[str, Any] | None:
+        """Get, then delete on the condition that the item is still there: of two takes, one gets it."""
+        body = self.get(key)
+        if body is None:
+            return None
+        try:
+            StaffSessionModel(key).delete(condition=StaffSessionModel.id.exists())
+        except DeleteError as error:
+            if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return None
+            raise
+        return body

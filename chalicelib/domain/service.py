@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
+from ..i18n import detect_language
+from .customer_messages import UNPROCESSABLE
 from .deliveries import DeliveryRecorder, extend_thread
 from .errors import ConcurrentModification, IllegalTransition, InvalidCommand, NotDelivered
 from .lifecycle import CUSTOMER, SYSTEM, Actor, Command, apply, reaches_customer
@@ -17,37 +19,12 @@ from .taxonomy import DEFAULT_TAXONOMY, Taxonomy
 from .tokens import access_token, token_fingerprint
 
 
-UNPROCESSABLE = "unprocessable"  # the screening reason of a message stored because it could not be processed
-
-
 @dataclass(frozen=True)
 class IntakeResult:
     reference: str
     created: bool
     status: Status
     appended: bool = False  # the message continued an existing complaint
-
-
-def acknowledgement_text(complaint: Complaint) -> str:
-    if complaint.status == Status.DUPLICATE:
-        return (
-            f"Thank you. We already have your complaint {complaint.duplicate_of} about this, so we have added your "
-            f"message to it. Please keep using the reference {complaint.duplicate_of}."
-        )
-    if complaint.status == Status.INVALID and (complaint.screening_reason or "").startswith(UNPROCESSABLE):
-        return (  # the reason is for staff: it may name an internal error
-            f"We received your message but could not process it automatically. Our team will look at it. "
-            f"Reference: {complaint.reference}."
-        )
-    if complaint.status == Status.INVALID:
-        return (
-            f"We could not register your message as a complaint ({complaint.screening_reason}). "
-            f"Please write again with a short description of the problem. Reference: {complaint.reference}."
-        )
-    return (
-        f"Thank you, we have received your complaint \"{complaint.subject}\". "
-        f"Your reference is {complaint.reference}. We will reply as soon as we can."
-    )
 
 
 class IntakePipeline:
@@ -97,7 +74,7 @@ class IntakePipeline:
         complaint = Complaint(
             reference=reference, channel=message.channel, channel_message_id=message.channel_message_id,
             sender=message.sender, subject=message.subject, description=message.text, created_at=message.received_at,
-            updated_at=now, status=Status.INVALID, language=message.language, screening_outcome="invalid",
+            updated_at=now, status=Status.INVALID, language=_language_of(message), screening_outcome="invalid",
             screening_reason=why, attachments=message.attachments, email_thread=_thread_of(message),
             token_hash=token_fingerprint(access_token(self.token_secret, reference)), version=1,
         )
@@ -221,7 +198,7 @@ class IntakePipeline:
             description=message.text,
             created_at=message.received_at,
             updated_at=now,
-            language=message.language,
+            language=_language_of(message),
             tier=self.sla.tier_of(message.sender),
             category=classification.category,
             priority=classification.priority,
@@ -295,7 +272,7 @@ class IntakePipeline:
         if complaint.ack_sent_at is None:
             return
         created = complaint.evolve(version=1, email_thread=_thread_of(message))
-        delivery = self.notifier.send(created, "acknowledgement", acknowledgement_text(created))
+        delivery = self.notifier.send(created, "acknowledgement", "")  # worded from its outcome
         if delivery is None or delivery.failure:
             self.deliveries.not_delivered(complaint.reference, "acknowledgement", delivery)
         else:
@@ -415,6 +392,11 @@ RECEIVED_ONLY = ("minhash", "evidence", "top_categories", "priority_reason")
 
 def kept_on_item(classification: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in classification.items() if name not in RECEIVED_ONLY}
+
+
+def _language_of(message: IntakeMessage) -> str | None:
+    """The language the customer chose, else the one they wrote in."""
+    return message.language or detect_language(f"{message.subject}\n{message.text}")
 
 
 def _thread_of(message: IntakeMessage) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from .customer_messages import keyword_reply
 from .model import Attachment, Channel, IntakeMessage, Sender
 from .ports import IntakeQueue, SmsConsentChange, SmsConsents
 from .reference import find_reference
@@ -14,12 +15,12 @@ KEYWORDS = {
     **dict.fromkeys(("START", "UNSTOP", "YES"), "start"),
     **dict.fromkeys(("HELP", "INFO"), "help"),
 }
-STATES = {"stop": "opted_out", "start": "opted_in"}
-REPLIES = {
-    "help": "Complaints service: reply to this number to add to your complaint, quoting its reference "
-            "(e.g. CMP-20261122-7QF3K) if you have one. Reply STOP to stop messages, START to resume.",
-    "start": "You will receive SMS messages about your complaints again. Reply STOP to stop, HELP for help.",
+CHINESE_KEYWORDS = {  # answered in Chinese; "TD" (退订) is how Chinese SMS are unsubscribed
+    **dict.fromkeys(("TD", "退订", "取消订阅"), "stop"),
+    **dict.fromkeys(("订阅", "恢复"), "start"),
+    **dict.fromkeys(("帮助",), "help"),
 }
+STATES = {"stop": "opted_out", "start": "opted_in"}
 SUBJECT_LENGTH = 60
 
 
@@ -37,6 +38,7 @@ class InboundSms:
 class SmsOutcome:
     action: str  # stop | start | help | message
     reply: str | None = None  # what to answer the sender with, if anything (once: not for a re-delivery)
+    language: str = "en"  # the keyword's
 
 
 def media_attachment(url: str, content_type: str | None, index: int) -> Attachment:
@@ -48,8 +50,8 @@ def media_attachment(url: str, content_type: str | None, index: int) -> Attachme
 
 def keyword(text: str) -> str | None:
     """The keyword a message consists of (surrounding blanks and punctuation ignored), upper-cased, or None."""
-    word = (text or "").strip().strip(".!").strip().upper()
-    return word if word in KEYWORDS else None
+    word = (text or "").strip().strip(".!。！").strip().upper()
+    return word if word in KEYWORDS or word in CHINESE_KEYWORDS else None
 
 
 def intake_message(sms: InboundSms) -> IntakeMessage:
@@ -77,8 +79,9 @@ class SmsIntake:
         if word is None:
             self.queue.send(intake_message(sms))
             return SmsOutcome("message")
-        action = KEYWORDS[word]
+        language = "zh" if word in CHINESE_KEYWORDS else "en"
+        action = KEYWORDS.get(word) or CHINESE_KEYWORDS[word]
         state = STATES.get(action) or ("opted_out" if self.consents.opted_out(sms.phone) else "opted_in")
         change = SmsConsentChange(sms.phone, word, action, state, sms.received_at, sms.message_id, sms.provider)
         first_time = self.consents.record(change)
-        return SmsOutcome(action, REPLIES.get(action) if first_time else None)
+        return SmsOutcome(action, keyword_reply(action, language) if first_time else None, language)

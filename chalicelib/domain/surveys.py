@@ -19,6 +19,7 @@ from typing import Any
 
 from chalicelib.quality.survey import DEFAULT_TTL, SurveyAnswer, SurveyClaim, SurveyTokenError, issue, verify
 
+from .customer_messages import survey_invitation
 from .deliveries import DeliveryRecorder, extend_thread
 from .errors import ConcurrentModification, IllegalTransition
 from .lifecycle import CUSTOMER, SYSTEM, Actor, Command
@@ -122,10 +123,7 @@ class SurveyService:
         return f"{self.base_url}/survey/{token}"
 
     def _invitation(self, complaint: Complaint, token: str, claim: SurveyClaim) -> str:
-        return (
-            f"How did we do with your complaint {complaint.reference}? Please tell us in one minute: "
-            f"{self.survey_link(token)} (the link works once, until {claim.expires_at:%d %B %Y})."
-        )
+        return survey_invitation(complaint.reference, self.survey_link(token), claim.expires_at, complaint.language)
 
     def _token_id(self, claim_key: str) -> str:
         """The same token id for the same resolution (keyed with the secret, so it cannot be guessed)."""

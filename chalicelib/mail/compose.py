@@ -34,20 +34,22 @@ def compose(
     automatic: bool = False,
     date: datetime | None = None,
 ) -> bytes:
-    """A text/plain UTF-8 mail answering the thread: In-Reply-To is its newest Message-ID, References the chain."""
+    """A text/plain UTF-8 mail answering the thread: In-Reply-To is its newest Message-ID, References the chain.
+    The subject tag and the body marker name the complaint (a mail about none, `reference=""`, has neither)."""
     mail = EmailMessage()
     mail["From"] = formataddr((header_text(sender_name), sender))
     mail["To"] = str(recipient_address(recipient))
-    mail["Subject"] = header_text(tag_subject(subject, reference))
+    mail["Subject"] = header_text(tag_subject(subject, reference) if reference else subject)
     mail["Date"] = format_datetime(date or datetime.now(timezone.utc))
     mail["Message-ID"] = message_id
     if thread:
         mail["In-Reply-To"] = thread[-1]
         mail["References"] = " ".join(_trimmed(thread))
-    mail[OWN_MAILER_HEADER] = reference
+    mail[OWN_MAILER_HEADER] = reference or "service"  # a mail about no complaint: a sign-in link
     if automatic:
         mail["Auto-Submitted"] = "auto-replied"  # RFC 3834: an auto-responder must not answer our acknowledgement
-    mail.set_content(f"{text.rstrip()}\n\n{body_marker(reference)}\n", charset="utf-8")
+    marker = f"\n\n{body_marker(reference)}" if reference else ""
+    mail.set_content(f"{text.rstrip()}{marker}\n", charset="utf-8")
     return mail.as_bytes()
 
 

@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from ..i18n import N_
+
 # Reason codes and the plain words shown to people.
 EMPTY = "empty"
 TOO_SHORT = "too_short"
@@ -23,15 +25,15 @@ ONLY_PHONE = "only_phone"
 ONLY_CONTACT = "only_contact_details"
 NO_CONTENT = "no_content"
 REASONS = {
-    EMPTY: "The message is empty.",
-    TOO_SHORT: "The message is too short to describe a problem.",
-    GIBBERISH: "The message does not contain readable words.",
-    TEST_MESSAGE: "The message looks like a test, not a complaint.",
-    ONLY_LINK: "The message contains only a link.",
-    ONLY_EMAIL: "The message contains only an e-mail address.",
-    ONLY_PHONE: "The message contains only a phone number.",
-    ONLY_CONTACT: "The message contains only contact details.",
-    NO_CONTENT: "The message is only a greeting or filler words.",
+    EMPTY: N_("The message is empty."),
+    TOO_SHORT: N_("The message is too short to describe a problem."),
+    GIBBERISH: N_("The message does not contain readable words."),
+    TEST_MESSAGE: N_("The message looks like a test, not a complaint."),
+    ONLY_LINK: N_("The message contains only a link."),
+    ONLY_EMAIL: N_("The message contains only an e-mail address."),
+    ONLY_PHONE: N_("The message contains only a phone number."),
+    ONLY_CONTACT: N_("The message contains only contact details."),
+    NO_CONTENT: N_("The message is only a greeting or filler words."),
 }
 
 

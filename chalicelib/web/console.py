@@ -17,7 +17,7 @@ from ..domain.errors import ConcurrentModification, IllegalTransition, InvalidCo
 from ..wiring import services
 from .auth import ROLE_RANK
 from .http import html_response, public_url
-from .render import N_
+from ..i18n import N_
 
 console_routes = Blueprint(__name__)
 
@@ -73,7 +73,7 @@ def redirect(path: str, cookie: str | None = None) -> Response:
 
 
 def language_of(viewer: Viewer | None) -> str:
-    from .render import negotiate
+    from ..i18n import negotiate
 
     preferred = viewer.member.languages if viewer else ()
     return negotiate(_request().headers.get("accept-language"), preferred)

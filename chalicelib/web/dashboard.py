@@ -26,7 +26,8 @@ from markupsafe import Markup
 from pygal.graph.graph import Graph
 from pygal.style import Style
 
-from .render import N_, gettext_for, render
+from ..i18n import N_, gettext_for
+from .render import render
 
 if TYPE_CHECKING:  # only for the from_* helpers' annotations
     from chalicelib.quality.pareto import Pareto

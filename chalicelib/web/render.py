@@ -5,32 +5,13 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
-if TYPE_CHECKING:
-    import gettext
+from ..i18n import LANGUAGES, translations
 
 TEMPLATES = Path(__file__).with_name("templates")
-TRANSLATIONS = Path(__file__).with_name("translations")
-LANGUAGES = ("en", "zh")
 HTML_LANG = {"en": "en", "zh": "zh-Hans"}
-
-
-def N_(text: str) -> str:
-    """Marks a text for the catalogs; the page translates it in the reader's language."""
-    return text
-
-
-@functools.lru_cache(maxsize=None)
-def translations(language: str) -> gettext.NullTranslations:
-    import gettext  # on first use, like Jinja: the customer pages' module imports this one at cold start
-
-    return gettext.translation("messages", TRANSLATIONS, languages=[language], fallback=True)
-
-
-def gettext_for(language: str):
-    return translations(language).gettext
 
 
 @functools.lru_cache(maxsize=None)
@@ -59,25 +40,3 @@ def local_time(value: datetime | None, timezone: str = "UTC") -> str:
     except (KeyError, ValueError):
         zone = ZoneInfo("UTC")
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def negotiate(accept_language: str | None, preferred: Iterable[str] = ()) -> str:
-    """The profile's first language we have, else the browser's (Accept-Language, by q), else English."""
-    for language in preferred:
-        if language in LANGUAGES:
-            return language
-    ranked = []
-    for part in (accept_language or "").split(","):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        ranked.append((quality, tag.strip().lower()))
-    for _, tag in sorted(ranked, key=lambda item: -item[0]):
-        primary = tag.split("-")[0]
-        if primary in LANGUAGES:
-            return primary
-    return "en"

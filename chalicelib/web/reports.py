@@ -15,7 +15,7 @@ from ..wiring import services
 from . import schemas as s
 from .auth import StaffUser
 from .http import route
-from .render import N_, negotiate
+from ..i18n import N_, negotiate
 
 report_routes = Blueprint(__name__)
 ERRORS = {400: s.ErrorResponse, 401: s.ErrorResponse, 403: s.ErrorResponse, 404: s.ErrorResponse}

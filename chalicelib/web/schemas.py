@@ -131,6 +131,8 @@ class PublicEvent(_Schema):
     at: datetime
     type: str
     message: Optional[str] = None
+    author: Literal["customer", "staff"] = "staff"
+    attachments: list[str] = Field([], description="the names of the files the customer sent with it")
 
 
 class PublicStatus(_Schema):
@@ -139,7 +141,27 @@ class PublicStatus(_Schema):
     subject: Optional[str] = None
     created_at: Optional[datetime] = None
     updated_at: Optional[datetime] = None
+    description: Optional[str] = None
+    language: Optional[str] = None
+    duplicate_of: Optional[str] = Field(None, description="the complaint this one joined (status duplicate)")
+    reason: Optional[str] = Field(None, description="why it was not registered (status invalid), in plain words")
     history: list[PublicEvent]
+
+
+class CustomerReply(_Schema):
+    """A customer's message from their complaint's page (form-encoded or JSON); the files uploaded for it go
+    with it."""
+
+    model_config = ConfigDict(extra="ignore")
+    token: str = Field(min_length=1, max_length=200)
+    text: str = Field("", max_length=5000)
+    message_id: Optional[str] = Field(None, max_length=64, description="the form's own id (8 to 64 letters, digits, "
+                                      "- or _): the same form sent twice is one message; another value is ignored")
+
+
+class CustomerToken(_Schema):
+    model_config = ConfigDict(extra="ignore")
+    token: str = Field(min_length=1, max_length=200)
 
 
 # staff ------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .render import gettext_for
+from ..i18n import gettext_for
 
 
 def staff_mail(kind: str, complaint: Any, event: Any, language: str, base_url: str) -> tuple[str, str]:

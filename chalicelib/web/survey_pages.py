@@ -7,7 +7,8 @@ from typing import Any, Mapping
 
 from ..domain.surveys import AnswerResult
 from ..quality.survey import MAX_COMMENT, REASONS
-from .render import N_, gettext_for, render
+from ..i18n import N_, gettext_for
+from .render import render
 
 SCORES = ((5, N_("Very satisfied")), (4, N_("Satisfied")), (3, N_("Neither satisfied nor dissatisfied")),
           (2, N_("Dissatisfied")), (1, N_("Very dissatisfied")))

@@ -133,10 +133,11 @@ def test_full_lifecycle_through_the_api(client, aws):
     sent = outbox(aws)
     assert {m["reference"] for m in sent} == {reference} and {m["recipient"] for m in sent} == {"ada@example.com"}
     assert sent[0]["kind"] == "acknowledgement" and reference in sent[0]["text"]
-    assert [(m["kind"], m["text"]) for m in sent[1:]] == [
+    assert [(m["kind"], m["text"].split("\n\n--\n")[0]) for m in sent[1:]] == [
         ("respond", steps[1][1]["message"]), ("wait_on_customer", steps[2][1]["message"]),
         ("respond", steps[3][1]["message"]), ("resolve", steps[4][1]["message"]),
     ]
+    assert all(f"/complaints/{reference}?token=" in m["text"] for m in sent)  # each mail links to the page
     notified = [(e["type"], e["data"]["delivery"]) for e in history if "delivery" in e["data"]]
     assert history[0]["data"]["acknowledgement"] is True  # issued with the stored complaint, sent right after
     assert [(kind, d["message_id"]) for kind, d in notified] == [(m["kind"], m["message_id"]) for m in sent[1:]]

@@ -87,7 +87,7 @@ def test_the_page_after_sending():
     accepted = SubmissionAccepted(reference=REF, status="received", access_token="t0k",
                                   status_url=f"https://complaints.example/complaints/{REF}?token=t0k")
     english, chinese = pages.submission_page(accepted), pages.submission_page(accepted, "zh")
-    assert html_lang(english) == "en" and "<h1>Thank you: we have your complaint</h1>" in english
+    assert html_lang(english) == "en" and "<h1>Thank you: we have received your complaint</h1>" in english
     assert html_lang(chinese) == "zh-Hans" and "<h1>谢谢，我们已收到您的投诉</h1>" in chinese
     assert f'您的投诉编号是 <span class="ref">{REF}</span>。' in chinese
     assert f'href="https://complaints.example/complaints/{REF}?token=t0k&amp;lang=zh"' in chinese

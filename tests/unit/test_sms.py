@@ -4,7 +4,8 @@ import pytest
 from chalicelib.adapters.notifiers import ChannelNotifier, outgoing
 from chalicelib.domain.model import Channel, Sender
 from chalicelib.domain.reference import find_reference
-from chalicelib.domain.sms import REPLIES, InboundSms, SmsIntake, keyword
+from chalicelib.domain.customer_messages import keyword_reply
+from chalicelib.domain.sms import InboundSms, SmsIntake, keyword
 from chalicelib.phones import normalize_phone, sender_phone
 from tests.fakes import T0, InMemorySmsConsents, RecordingQueue, make_complaint
 
@@ -68,11 +69,11 @@ def test_keywords_are_recorded_never_queued_and_answered_once(intake, queue, con
     assert intake.receive(sms("STOP", "m-1")).reply is None
     assert consents.opted_out(PHONE)
     help_outcome = intake.receive(sms("help", "m-2"))
-    assert (help_outcome.action, help_outcome.reply) == ("help", REPLIES["help"])
+    assert (help_outcome.action, help_outcome.reply) == ("help", keyword_reply("help", "en"))
     assert consents.opted_out(PHONE)  # HELP changes nothing
     assert intake.receive(sms("help", "m-2")).reply is None  # a re-delivery is not answered again
     start = intake.receive(sms("Yes", "m-3"))
-    assert (start.action, start.reply) == ("start", REPLIES["start"])
+    assert (start.action, start.reply) == ("start", keyword_reply("start", "en"))
     assert not consents.opted_out(PHONE)
     assert queue.sent == []
     assert [(c.keyword, c.action, c.state) for c in consents.log] == [

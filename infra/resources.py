@@ -29,6 +29,7 @@ from chalicelib.adapters.dynamo_tables import (
     TeamRoutingModel,
     AgentLoadModel,
 )
+from chalicelib.adapters.web_uploads import PENDING_PREFIX, UPLOAD_PREFIX
 
 APP = "complaints"
 INTAKE_QUEUE_NAME = "complaints-intake"  # Chalice's on_sqs_message(queue=...) uses this name
@@ -343,6 +344,7 @@ def _email_gateway() -> dict[str, Resource]:
                                                    "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
                 "LifecycleConfiguration": {"Rules": [
                     {"Id": "raw-mail", "Status": "Enabled", "Prefix": INBOUND_MAIL_PREFIX, "ExpirationInDays": 400},
+                    {"Id": "unsent-uploads", "Status": "Enabled", "Prefix": PENDING_PREFIX, "ExpirationInDays": 2},
                 ]},
             },
         },
@@ -524,6 +526,18 @@ def _console_statements() -> list[Statement]:
     ]
 
 
+def _customer_file_statements() -> list[Statement]:
+    """Files in the mail bucket: customers upload under uploads/ with presigned POSTs the API signs, which checks,
+    lists and moves them; staff download attachments and read the original of a mail through signed links."""
+    uploads = _sub(f"${{MailBucket.Arn}}/{UPLOAD_PREFIX}*")
+    return [
+        _allow(["s3:PutObject", "s3:GetObject", "s3:DeleteObject"], [uploads]),
+        _allow(["s3:ListBucket"], [_arn("MailBucket")], Condition={"StringLike": {"s3:prefix": [f"{UPLOAD_PREFIX}*"]}}),
+        _allow(["s3:GetObject"], [_sub("${MailBucket.Arn}/attachments/*"),
+                                  _sub(f"${{MailBucket.Arn}}/{INBOUND_MAIL_PREFIX}*")]),
+    ]
+
+
 def _sla_statements() -> list[Statement]:
     """SLA timers (one-time schedules in the SLA group, run as the scheduler role) and skill routing."""
     return [
@@ -577,6 +591,7 @@ def function_policies() -> dict[str, list[Statement]]:
                    [_arn("IntakeQueueDeadLetterQueue"), _arn("SlaTimerQueueDeadLetterQueue"),
                     _arn(INBOUND_FAILURE_QUEUE)]),
             *_console_statements(),
+            *_customer_file_statements(),
             *_common_statements(),
         ],
         INTAKE_WORKER_FUNCTION: [

@@ -1,6 +1,6 @@
 """A customer's photos and documents, uploaded from their complaint's page straight to S3 with a presigned POST
-(never through the API's body limit). An upload waits under the complaint's `pending/` prefix until the customer
-sends their message; its type is checked by its content (the first bytes), not by its name."""
+(never through the API's body limit). An upload waits under uploads/pending/<reference>/ until the customer sends
+their message, which takes it to uploads/<reference>/<message>/. Its type is told by its first bytes, not its name."""
 from __future__ import annotations
 
 import uuid
@@ -10,6 +10,7 @@ from urllib.parse import quote, unquote
 from ..domain.model import Attachment
 
 UPLOAD_PREFIX = "uploads/"
+PENDING_PREFIX = f"{UPLOAD_PREFIX}pending/"  # files not sent yet; the bucket's lifecycle deletes them after 2 days
 MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5  # per message
 FORM_SECONDS = 3600  # how long the page's upload form stays usable
@@ -32,7 +33,7 @@ class UploadForm:
 
 
 def pending_prefix(reference: str) -> str:
-    return f"{UPLOAD_PREFIX}{reference}/pending/"
+    return f"{PENDING_PREFIX}{reference}/"
 
 
 class WebUploads:

@@ -72,7 +72,7 @@ def test_an_sms_complaint_gets_its_acknowledgement_in_its_language_with_a_short_
 
 def upload(aws, reference: str, body: bytes, name: str) -> str:
     """What the browser's POST to S3 does: the file under the pending prefix (moto runs no policy)."""
-    key = f"uploads/{reference}/pending/{name}-id/{name}"
+    key = f"uploads/pending/{reference}/{name}-id/{name}"
     boto3.client("s3").put_object(Bucket=aws["bucket"], Key=key, Body=body)
     return key
 
@@ -104,7 +104,7 @@ def test_a_web_reply_with_a_photo_continues_the_complaint_like_an_email_reply(cl
     assert len(appended) == 1 and appended[0].message == "地板的照片在附件里。"
     (photo,) = appended[0].data["attachments"]
     assert (photo["filename"], photo["content_type"]) == ("floor.png", "image/png")
-    assert boto3.client("s3").list_objects_v2(Bucket=aws["bucket"], Prefix=f"uploads/{reference}/pending/")[
+    assert boto3.client("s3").list_objects_v2(Bucket=aws["bucket"], Prefix=f"uploads/pending/{reference}/")[
         "KeyCount"] == 0
     assert services.repository.get(reference).customer_wrote_at is not None  # the same effect as an e-mail reply
 

@@ -69,7 +69,7 @@ def submit_complaint(request: Any, body: ComplaintSubmission):
     )
     if accepts_html(request.headers):
         language = pages.page_language(request, {"language": body.language})
-        upload = _upload_form(request, reference, token)
+        upload = _upload_form(request, reference, token, language)
         return html_response(pages.submission_page(accepted, language, upload), 202, _upload_headers(upload))
     return json_response(accepted, 202)
 
@@ -94,10 +94,10 @@ def _check_form(body: ComplaintSubmission) -> None:
 def complaint_status(request: Any, reference: str, query: StatusQuery):
     status = customer_view(reference, query.token)
     if accepts_html(request.headers):
-        replies = _replies_open(status)
-        upload = _upload_form(request, reference, query.token) if replies else None
+        language = pages.page_language(request, {"language": status.language})
+        upload = _upload_form(request, reference, query.token, language) if _replies_open(status) else None
         page = pages.status_page(
-            status, pages.page_language(request, {"language": status.language}), query.token, notice=(request.query_params or {}).get("notice"),
+            status, language, query.token, notice=(request.query_params or {}).get("notice"),
             upload=upload, pending=services.uploads.pending(reference) if upload else [], message_id=uuid.uuid4().hex,
             links=services.links)
         return html_response(page, headers=_upload_headers(upload))
@@ -210,10 +210,10 @@ def _replies_open(status: PublicStatus) -> bool:
     return status.status in pages.REPLY_STATUSES
 
 
-def _upload_form(request: Any, reference: str, token: str):
+def _upload_form(request: Any, reference: str, token: str, language: str):
     if services.uploads is None:
         return None
-    redirect = public_url(request, f"/complaints/{reference}/files?{urlencode({'token': token})}")
+    redirect = public_url(request, f"/complaints/{reference}/files?{urlencode({'token': token, 'lang': language})}")
     return services.uploads.form(reference, redirect)
 
 

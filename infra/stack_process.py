@@ -146,6 +146,15 @@ def post_twilio_sms(endpoints: dict[str, Any], auth_token: str, fields: dict[str
     return requests.post(url, data=fields, headers={"X-Twilio-Signature": signature}, timeout=5)
 
 
+def wait_for(condition, timeout: float = 30):
+    """Polls `condition` until it returns something true (which it returns)."""
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.2)
+    return found
+
+
 def wait_for_complaints(api_url: str, token: str, timeout: float = 15, **filters: str) -> list[dict[str, Any]]:
     """Polls the staff list (with `filters`) until it is not empty; returns its items."""
     deadline = time.monotonic() + timeout

@@ -7,7 +7,6 @@ The manager reviews all open complaints and bulk-marks two advertisements as spa
 from __future__ import annotations
 
 import json
-import time
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -16,19 +15,12 @@ import pytest
 import requests
 
 from infra.mint_token import local_keys
-from infra.stack_process import deliver_inbound_email, post_twilio_sms, running_stack, wait_for_complaints
+from infra.stack_process import (deliver_inbound_email, post_twilio_sms, running_stack, wait_for,
+                                 wait_for_complaints)
 from tests.e2e.browser import chromium_binary
 
 pytest.importorskip("playwright")
 PASSWORD = "Agent-Day-Pass-2026!"
-
-
-def wait_for(condition, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.2)
-    return found
 
 
 def outbox(stack) -> list[dict]:

@@ -11,27 +11,19 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from email.message import EmailMessage
 
 import pytest
 import requests
 
 from infra.mint_token import local_keys
-from infra.stack_process import deliver_inbound_email, post_twilio_sms, running_stack, wait_for_complaints
+from infra.stack_process import (deliver_inbound_email, post_twilio_sms, running_stack, wait_for,
+                                 wait_for_complaints)
 from tests.e2e.browser import ARTIFACTS, chromium_binary
 
 pytest.importorskip("playwright")
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde" \
       b"\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82"
-
-
-def wait_for(condition, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.2)
-    return found
 
 
 def sent(stack, **match) -> list[dict]:

@@ -14,6 +14,7 @@ TRANSLATIONS = Path(__file__).parent / "web" / "translations"
 LANGUAGES = ("en", "zh")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
+_NOT_WORDS = re.compile(r"[!-~]*(://|@|\d)[!-~]*")  # links, addresses, references and order numbers
 
 
 def N_(text: str) -> str:
@@ -55,10 +56,11 @@ def negotiate(accept_language: str | None, preferred: Iterable[str | None] = ())
 
 
 def detect_language(text: str | None) -> str | None:
-    """"zh" when Chinese characters make up at least a fifth of the letters (an order number or a brand in Latin
-    letters does not make a Chinese text English), "en" for other text with letters, None without letters."""
-    han = len(_HAN.findall(text or ""))
-    latin = len(_LATIN.findall(text or ""))
+    """"zh" when Chinese characters make up at least a fifth of the letters (a brand in Latin letters does not make
+    a Chinese text English; links, addresses and words with digits are not counted), "en" for other text with
+    letters, None without letters."""
+    words = _NOT_WORDS.sub(" ", text or "")
+    han, latin = len(_HAN.findall(words)), len(_LATIN.findall(words))
     if han and han * 5 >= han + latin:  # a Chinese character carries about as much as a word of five letters
         return "zh"
     return "en" if latin or han else None

@@ -102,8 +102,8 @@ def _acknowledgement(complaint: Complaint, channel: str, links: CustomerLinks | 
     if channel == "sms":
         opening = f"{outcome} {_('Reference: %(reference)s') % values}" if outcome else \
             _("We received your complaint %(reference)s.") % values
-        link = f" {links.short(reference)}" if links else ""
-        return Message("", opening + (_(" Follow it here:") + link if link else ""))
+        follow = _(" Follow it here: %(link)s") % {"link": links.short(reference)} if links else ""
+        return Message("", opening + follow)
     if outcome:
         subject = _("About your message")
         thanks, about = _("Thank you for writing to us."), _("Reference: %(reference)s") % values

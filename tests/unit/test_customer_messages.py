@@ -117,7 +117,7 @@ def test_the_short_link_is_ours_and_cannot_be_made_up():
 
 @pytest.mark.parametrize("text, language", [
     ("我的洗衣机漏水了，订单号 AB12345678", "zh"), ("My washer leaks", "en"), ("", None), ("12345", None),
-    ("Order ABC123 洗衣机", "zh"),
+    ("Order ABC123 洗衣机", "zh"), ("我的订单AB12345没到", "zh"), ("见 https://shop.example.com/orders/abc 的页面", "zh"),
 ])
 def test_the_language_a_customer_wrote_in(text, language):
     assert detect_language(text) == language

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Callable
 
 from ..i18n import N_, gettext_for
-from ..triage.validity import REASONS
 from .model import Complaint, Status
 from .reference import is_reference
 from .tokens import access_token
@@ -56,7 +55,12 @@ def short_code(secret: bytes, reference: str) -> str:
     return reference[4:].replace("-", "") + base64.b32encode(digest).decode()[:SHORT_CODE_LENGTH]
 
 
-INVALID_REASONS = frozenset(REASONS.values())  # why a message was not registered: in the catalogs
+def invalid_reasons() -> frozenset[str]:
+    """Why a message was not registered, as the validity screen says it (in the catalogs). Loaded on use: the
+    screen's rules are not needed at the API's cold start."""
+    from ..triage.validity import REASONS
+
+    return frozenset(REASONS.values())
 
 
 def outcome_text(status: str, reference: str, reason: str | None, duplicate_of: str | None,
@@ -69,7 +73,7 @@ def outcome_text(status: str, reference: str, reason: str | None, duplicate_of: 
     if status == Status.INVALID.value and (reason or "").startswith(UNPROCESSABLE):
         return _("We received your message but could not process it automatically. Our team will look at it.")
     if status == Status.INVALID.value:
-        why = _(reason) if reason in INVALID_REASONS else _("It does not describe a problem we can look into.")
+        why = _(reason) if reason in invalid_reasons() else _("It does not describe a problem we can look into.")
         return _("We could not register your message as a complaint. %(why)s Please write again with a short "
                  "description of the problem.") % {"why": why}
     if status == Status.SPAM.value:

@@ -115,6 +115,7 @@ NOTICES = {
     "sent": (N_("Thank you: your message was sent. We will reply soon."), False),
     "empty": (N_("Write a message or add a file before you send."), True),
     "closed": (N_("This complaint is closed. To tell us about a new problem, make a new complaint."), True),
+    "not_yet": (N_("We are still registering your complaint. Try again in a minute."), True),
     "solved": (N_("Thank you: we have closed your complaint."), False),
     "not_resolved": (N_("This complaint is not waiting for your confirmation."), True),
     "upload_ok": (N_("Your file is ready. Write your message below and select Send."), False),

@@ -125,7 +125,7 @@ def customer_reply(request: Any, reference: str, body: CustomerReply):
     status = customer_view(reference, body.token)
     back = _page_path(request, reference, body.token)
     if not _replies_open(status):
-        return _back(request, back, "closed", 409)
+        return _back(request, back, "not_yet" if status.status == "received" else "closed", 409)
     message_id = body.message_id if FORM_ID.fullmatch(body.message_id or "") else uuid.uuid4().hex
     uploads = services.uploads
     files, pending = uploads.copy_for(reference, message_id) if uploads else ([], [])
@@ -261,9 +261,9 @@ CUSTOMER_EVENTS = frozenset({"customer_message", "duplicate_received"})
 
 def public_reason(reason: str) -> str:
     """A screening reason the customer may read: the validity screen's own words, never an internal error."""
-    from ..domain.customer_messages import INVALID_REASONS, UNPROCESSABLE
+    from ..domain.customer_messages import UNPROCESSABLE, invalid_reasons
 
-    return UNPROCESSABLE if reason.startswith(UNPROCESSABLE) else reason if reason in INVALID_REASONS else "other"
+    return UNPROCESSABLE if reason.startswith(UNPROCESSABLE) else reason if reason in invalid_reasons() else "other"
 
 
 # What the customer reads for each public event. Staff text is shown only where it was written for the customer.

@@ -59,7 +59,7 @@ def use_link(request: Any):
     redeemed = services.customer_access.redeem(str(_form(request).get("code") or ""))
     if redeemed is None:
         return _page(request, "customer/my_ask.html", 400, values={}, errors={}, expired=True)
-    secret, _contact_ = redeemed
+    secret = redeemed[0]
     cookie = cookie_header(COOKIE, secret, _secure(request), int(SESSION_LIFETIME.total_seconds()))
     return _redirect(request, "/my/complaints", cookie)
 

@@ -4,8 +4,8 @@
 
 - quality (`n`, `accuracy`, `macro_f1`, `per_class`) from the lean runtime's predictions;
 - `p50_ms` / `p99_ms`: one `predict(text)` call at a time with the lean runtime;
-- `load_ms`: importing `chalicelib.triage.text_model` plus loading the artifact, in a fresh Python process
-  (median of 5), so neither the import nor the artifact is already cached;
+- `load_ms`: importing `chalicelib.triage.text_model` plus loading the artifact (and, for a model on the sentence
+  encoder, loading the encoder), in a fresh Python process (median of 5), so nothing is already cached;
 - `parity`: share of texts where the runtime's label equals the label of the scikit-learn pipeline saved next
   to the artifact (`sklearn_pipeline.joblib`, loaded here only, never by the runtime).
 """
@@ -30,8 +30,8 @@ LOAD_ROUNDS = 5
 _LOAD_SNIPPET = """
 import json, sys, time
 start = time.perf_counter()
-from chalicelib.triage.text_model import TextModel
-TextModel.load(sys.argv[1])
+from chalicelib.triage.text_model import load_for_serving
+load_for_serving(sys.argv[1])
 print(json.dumps((time.perf_counter() - start) * 1000))
 """
 
@@ -77,6 +77,7 @@ def evaluate(model_dir: str | Path, texts: list[str], labels: list[str]) -> dict
     result = {
         "model": str(model_dir),
         "version": model.version,
+        "encoder": model.encoder,
         "n": len(texts),
         "accuracy": round(accuracy_score(labels, predicted), 4),
         "macro_f1": round(f1_score(labels, predicted, labels=sorted(set(labels)), average="macro", zero_division=0), 4),

@@ -30,7 +30,8 @@ from sklearn.model_selection import StratifiedKFold
 from chalicelib.triage.features import FeatureConfig
 from chalicelib.triage.text_model import TextModel
 from models.data import describe_file, load_csv
-from models.pipeline import build_pipeline, decision_matrix, export_runtime
+from chalicelib.triage.text_model import LEXICAL_FALLBACK
+from models.pipeline import build_pipeline, decision_matrix, encoder_version, export_runtime
 
 SKLEARN_COPY = "sklearn_pipeline.joblib"
 
@@ -137,12 +138,14 @@ def train(
     prior_offsets: bool = True,
     data: dict | None = None,
     version: str | None = None,
+    encoder: bool = False,
 ) -> dict:
-    """Cross-validates, fits, writes the artifact + model card to out_dir and returns the card."""
+    """Cross-validates, fits, writes the artifact + model card to out_dir and returns the card. With `encoder`, the
+    sentence embedding is a feature block too, and a lexical twin is trained into out_dir/lexical (the fallback)."""
     started = time.perf_counter()
     out_dir = Path(out_dir)
     config = config or FeatureConfig(tf="sublinear")
-    pipeline = build_pipeline(config, c=c, class_weight=class_weight, min_df=min_df)
+    pipeline = build_pipeline(config, c=c, class_weight=class_weight, min_df=min_df, encoder=encoder)
 
     classes, targets = np.unique(np.asarray(labels), return_inverse=True)
     log_prior = np.log(np.bincount(targets) / len(targets))
@@ -172,9 +175,20 @@ def train(
     manifest = export_runtime(pipeline, out_dir, temperature=temperature, version=version)
     runtime = TextModel.load_uncached(out_dir)  # parity of the served runtime with scikit-learn, on these rows
     parity = float(np.mean([runtime.predict(text).label == label for text, label in zip(texts, sklearn_labels)]))
+    fallback = None
+    if encoder:
+        fallback = train(texts, labels, out_dir / LEXICAL_FALLBACK, config=config, c=c, class_weight=class_weight,
+                         min_df=min_df, folds=folds, n_jobs=n_jobs, prior_offsets=prior_offsets, data=data,
+                         version=f"{version}-lexical")
 
     card = {
-        "model": "hashed word + character n-gram counts, TF-IDF, linear SVM (one-vs-rest), int16 weights",
+        "model": "hashed word + character n-gram counts, TF-IDF, linear SVM (one-vs-rest), int16 weights"
+                 + (", plus a frozen sentence encoder's embedding as a feature block (float32 weights)" if encoder else ""),
+        **({"encoder": encoder_card(), "fallback": {
+            "directory": LEXICAL_FALLBACK, "version": fallback["version"],
+            "cross_validation": fallback["metrics"]["cross_validation"] and {
+                k: v for k, v in fallback["metrics"]["cross_validation"].items() if k != "per_class"}}}
+           if fallback else {}),
         "version": version,
         "trained_at": stamp.isoformat(),
         "data": {
@@ -217,6 +231,19 @@ def train(
     return card
 
 
+def encoder_card() -> dict:
+    """What the model card says of the encoder: the package that ships the weights, its licence and size."""
+    from importlib.metadata import distribution
+
+    from chalicelib.triage.encoder import DIMENSIONS, PACKAGE
+
+    dist = distribution(PACKAGE)
+    size = sum(Path(dist.locate_file(f)).stat().st_size for f in dist.files or () if Path(dist.locate_file(f)).exists())
+    return {"package": PACKAGE, "version": encoder_version(), "licence": dist.metadata.get("License") or "see package",
+            "model": "Universal Sentence Encoder multilingual v3, frozen: 512-dimension L2-normalised embeddings",
+            "dimensions": DIMENSIONS, "installed_bytes": size}
+
+
 def render_card(card: dict) -> str:
     """The human-readable model card (model_card.json holds the same facts)."""
     data, metrics = card["data"], card["metrics"]
@@ -228,6 +255,9 @@ def render_card(card: dict) -> str:
         f"- Trained: {card['trained_at']} in {card['training_seconds']} s "
         f"(Python {card['environment']['python']}, scikit-learn {card['environment']['scikit-learn']})",
         f"- Features: {json.dumps(card['features'])}",
+        *([f"- Encoder: {json.dumps(card['encoder'], ensure_ascii=False)}",
+           f"- Fallback where the encoder cannot load: {json.dumps(card['fallback'], ensure_ascii=False)}"]
+          if card.get("encoder") else []),
         f"- Hyperparameters: {json.dumps(card['hyperparameters'])}",
         "",
         "## Data",
@@ -288,6 +318,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--tf", choices=["sublinear", "raw"], default="sublinear",
                         help="term weights: round(16 * (1 + ln count)) (default) or raw counts")
     parser.add_argument("--version", default=None, help="version string stored in the manifest")
+    parser.add_argument("--encoder", action="store_true",
+                        help="add the sentence encoder's embedding as a feature block (and train a lexical fallback)")
     return parser.parse_args(argv)
 
 
@@ -306,6 +338,7 @@ def main(argv=None) -> int:
         prior_offsets=not args.no_label_offsets,
         data={"source": describe_file(args.train), "text_col": args.text_col, "label_col": args.label_col},
         version=args.version,
+        encoder=args.encoder,
     )
     cv = card["metrics"]["cross_validation"]
     summary = {"out": str(args.out), "version": card["version"], "rows": card["data"]["rows"],

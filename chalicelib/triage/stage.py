@@ -72,9 +72,9 @@ class Triage:
             return
         self._model_dir, self._model, self._rules = directory, None, DEFAULT_RULES
         if directory is not None and (directory / "manifest.json").exists():
-            from .text_model import TextModel
+            from .text_model import load_for_serving
 
-            self._model = TextModel.load(directory)
+            self._model = load_for_serving(directory)  # on the encoder, or its lexical twin without the layer
         if directory is not None:
             self._rules = priority_rules(directory)
 

@@ -9,9 +9,13 @@ The artifact directory (written by `python -m models.train`) holds:
   `q` = round(idf * weight / weight_scale) (idf folded in, offset so that no field is negative); then one
   little-endian uint64 field for the norm: round(idf**2 * 2**40).
 
+- with a sentence encoder (manifest `encoder`): `encoder.f32`, the (labels, 512) little-endian float32 weights of
+  the embedding's columns, and `lexical/`, a model of the same data without the encoder: the fallback where the
+  encoder cannot load (`load_for_serving`).
+
 A prediction repeats the training pipeline: hashed n-gram counts (`features.extract`), times idf, L2 norm per
-block, then linear scores `intercept + sum(x * w)`. N-grams unseen in training count for nothing, as an
-out-of-vocabulary word in scikit-learn.
+block, then linear scores `intercept + sum(x * w)`, plus `head . embedding` with an encoder (NumPy, which the
+encoder needs anyway). N-grams unseen in training count for nothing, as an out-of-vocabulary word in scikit-learn.
 
 Speed: a row's bytes are read once, at load, as ONE big Python integer (field i holds label i). The sum of
 `count * row` over a text's n-grams then adds every label and the squared norm at once, in C:
@@ -74,7 +78,7 @@ def _uint32s(data: bytes) -> array:
 class TextModel:
     """A loaded artifact. Use `TextModel.load(directory)`: it is cached, so a Lambda loads it once."""
 
-    def __init__(self, manifest: dict, keys: bytes, rows: bytes):
+    def __init__(self, manifest: dict, keys: bytes, rows: bytes, head: bytes | None = None):
         if manifest.get("format") != FORMAT:
             raise ValueError(f"unsupported model format {manifest.get('format')!r}")
         self.manifest = manifest
@@ -95,6 +99,12 @@ class TextModel:
         packed = [int.from_bytes(rows[start : start + width], "little") for start in range(0, len(rows), width)]
         self._rows = dict(zip(key_array, packed))  # n-gram id -> its row as one integer
         self._neutral = int.from_bytes(OFFSET.to_bytes(4, "little") * n_labels, "little")  # weights 0, idf 0
+        self.encoder: dict | None = manifest.get("encoder")
+        self._head = None
+        if self.encoder:
+            import numpy as np
+
+            self._head = np.frombuffer(head or b"", "<f4").reshape(n_labels, int(self.encoder["dimensions"]))
 
     @classmethod
     def load(cls, directory: str | Path) -> "TextModel":
@@ -106,10 +116,22 @@ class TextModel:
         directory = Path(directory)
         manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
         files, digests = manifest["files"], manifest.get("sha256", {})
-        return cls(manifest, *(_read(directory / files[name], digests.get(name)) for name in ("keys", "rows")))
+        names = ("keys", "rows", "encoder") if "encoder" in manifest else ("keys", "rows")
+        return cls(manifest, *(_read(directory / files[name], digests.get(name)) for name in names))
 
     def scores(self, text: str) -> list[float]:
         """Linear scores of every label (the decision function of the trained linear model)."""
+        totals = self._lexical_scores(text)
+        if self._head is not None:
+            from chalicelib.triage.encoder import load_encoder
+
+            encoder = load_encoder()
+            if encoder is None:
+                raise RuntimeError("this model needs the sentence encoder: serve it with load_for_serving")
+            totals = [float(value) for value in self._head @ encoder.encode([text])[0] + totals]
+        return totals
+
+    def _lexical_scores(self, text: str) -> list[float]:
         totals = list(self._intercepts)
         for counts in extract(text, self.config):  # one block at a time: words, then characters
             if not counts:
@@ -167,4 +189,18 @@ def _load_cached(directory: str) -> TextModel:
     return TextModel.load_uncached(directory)
 
 
-__all__ = ["FORMAT", "Prediction", "TextModel"]
+LEXICAL_FALLBACK = "lexical"  # the sub-directory of an encoder model's artifact with its lexical twin
+
+
+def load_for_serving(directory: str | Path) -> TextModel:
+    """The model in `directory`; for a model on the sentence encoder where the encoder cannot load (its Lambda
+    layer missing), the lexical model trained beside it, so intake never stops."""
+    model = TextModel.load(directory)
+    if model.encoder is None:
+        return model
+    from chalicelib.triage.encoder import load_encoder
+
+    return model if load_encoder() is not None else TextModel.load(Path(directory) / LEXICAL_FALLBACK)
+
+
+__all__ = ["FORMAT", "LEXICAL_FALLBACK", "Prediction", "TextModel", "load_for_serving"]

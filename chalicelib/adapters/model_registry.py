@@ -23,7 +23,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-ARTIFACT_FILES = ("manifest.json", "keys.u32", "rows.u32", "priority_levels.json", "model_card.json", "MODEL_CARD.md")
+ARTIFACT_FILES = ("manifest.json", "keys.u32", "rows.u32", "priority_levels.json", "model_card.json", "MODEL_CARD.md",
+                  # a model on the sentence encoder: its head, and its lexical twin (the fallback without the encoder)
+                  "encoder.f32", "lexical/manifest.json", "lexical/keys.u32", "lexical/rows.u32")
 
 POINTER_ATTEMPTS = 3
 CONFLICTS = ("PreconditionFailed", "ConditionalRequestConflict")  # S3's answers to a lost compare-and-swap
@@ -147,6 +149,7 @@ class S3ModelRegistry:
                 body = self.s3.get_object(Bucket=self.bucket, Key=f"{self.name}/{version}/{filename}")["Body"]
             except self.s3.exceptions.NoSuchKey:
                 continue  # the priority levels and the model card are optional
+            (staging / filename).parent.mkdir(parents=True, exist_ok=True)
             (staging / filename).write_bytes(body.read())
         if digest is not None and artifact_digest(staging) != digest:
             raise ValueError(f"{self.name}/{version} does not match the digest its pointer records")

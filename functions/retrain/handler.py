@@ -15,6 +15,7 @@ MODEL_REFRESH_SECONDS.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -34,6 +35,7 @@ from functions.retrain.retraining import Example, RetrainSettings, gate, should_
 
 MODEL_NAME = "category"
 BASE_DATA_KEY = f"{MODEL_NAME}/training/base.csv"
+EMBEDDINGS_PREFIX = f"{MODEL_NAME}/training/embeddings/"  # the frozen encoder's vectors of texts trained on
 
 logger = Logger(service="retrain")
 
@@ -80,11 +82,13 @@ def retrain(registry: S3ModelRegistry, corrections: Sequence[Example], base: tup
     serving_card = _serving_card(registry, pointer.get("active"), builtin)
     priority = calibrate(_serving_levels(registry, pointer.get("active"), builtin), rule_volume or {},
                          priority_corrections)
+    encoder = bool((serving_card or {}).get("encoder"))  # a model on the sentence encoder stays on it
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / version
-        card = train(texts, labels, out, folds=settings.folds, n_jobs=n_jobs, version=f"{MODEL_NAME}-{version}",
-                     data={"base": f"s3://{registry.bucket}/{BASE_DATA_KEY}", "corrections": len(corrections),
-                           **counts})
+        with cached_embeddings(registry, Path(scratch) / "embeddings", encoder):
+            card = train(texts, labels, out, folds=settings.folds, n_jobs=n_jobs, version=f"{MODEL_NAME}-{version}",
+                         data={"base": f"s3://{registry.bucket}/{BASE_DATA_KEY}", "corrections": len(corrections),
+                               **counts}, encoder=encoder)
         (out / PRIORITY_LEVELS_FILE).write_text(json.dumps(priority.as_dict(), indent=1) + "\n", encoding="utf-8")
         verdict = gate(card, serving_card, settings)
         cv = card["metrics"].get("cross_validation") or {}
@@ -98,6 +102,28 @@ def retrain(registry: S3ModelRegistry, corrections: Sequence[Example], base: tup
             pointer = registry.note(last_run=run)
     return {"outcome": "published" if verdict.publish else "rejected", "reason": verdict.reason,
             "version": version, "run": run, "pointer": pointer}
+
+
+@contextlib.contextmanager
+def cached_embeddings(registry: S3ModelRegistry, directory: Path, encoder: bool):
+    """The base data's embeddings come from the bucket's cache and go back with the new texts' added, so a run
+    encodes only the corrections (the encoder is frozen)."""
+    if not encoder:
+        yield
+        return
+    from models.embeddings import cache_file
+
+    os.environ["EMBEDDINGS_CACHE"] = str(directory)
+    path = cache_file()
+    key = f"{EMBEDDINGS_PREFIX}{path.name}"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(registry.s3.get_object(Bucket=registry.bucket, Key=key)["Body"].read())
+    except registry.s3.exceptions.NoSuchKey:
+        logger.info("no cached embeddings yet", extra={"key": key})
+    yield
+    if path.exists():
+        registry.s3.put_object(Bucket=registry.bucket, Key=key, Body=path.read_bytes())
 
 
 def read_base_data(registry: S3ModelRegistry) -> tuple[list[str], list[str]]:

@@ -142,11 +142,12 @@ def test_repeat_complaints_raise_the_priority(pipeline, repo, clock):
 
 
 @pytest.mark.parametrize("confidence, requested, expected, needs_triage", [
-    (0.9, "billing", "delivery", False),  # a confident model decides
+    (0.9, "billing", "delivery", False),  # sure of its label, and the customer's is unlikely: the model decides
+    (0.8, "billing", "billing", False),  # confident, but not clearly better: the customer's own choice stands
     (0.2, "billing", "billing", False),  # unsure: the customer's own choice
     (0.2, None, "delivery", True),  # unsure and no choice: a person checks
 ])
-def test_the_model_confidence_decides_who_sets_the_category(repo, notifier, clock, confidence, requested, expected,
+def test_the_customers_category_stands_unless_the_model_is_clearly_better(repo, notifier, clock, confidence, requested, expected,
                                                             needs_triage):
     triage = Triage(model_dir=None)
     triage._model = FixedModel("delivery", confidence)
@@ -200,3 +201,25 @@ def test_a_shorter_duplicate_window_lets_an_old_repeat_through(repo, notifier, c
     pipeline.process(make_message(HEATER, sender=ADA))
     clock.advance(days=3)
     assert repo.get(pipeline.process(make_message(HEATER, sender=ADA)).reference).status == Status.NEW
+
+
+class RankedModel:
+    version = "ranked-test-model"
+
+    def __init__(self, *top):
+        self.top = top
+
+    def predict(self, text, top_k=3):
+        return Prediction(self.top[0][0], self.top[0][1], self.top[:top_k], ())
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The heater caught fire and burned my hand.", "product"),  # a hazard is not a billing matter
+    ("You charged me twice for the heater.", "billing"),  # no safety signal: the model's label
+])
+def test_a_safety_signal_and_the_category_agree(repo, notifier, clock, text, expected):
+    triage = Triage(model_dir=None)
+    triage._model = RankedModel(("billing", 0.7), ("general", 0.2), ("product", 0.1))
+    pipeline = IntakePipeline(repo, notifier, triage, FixedTargetsSla(), CategoryTeamRouter(), clock, b"secret")
+    complaint = repo.get(pipeline.process(make_message(text, subject="Heater", requested_category=None)).reference)
+    assert complaint.category == expected

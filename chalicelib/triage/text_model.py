@@ -1,4 +1,5 @@
-"""Lean serving runtime of the triage text classifier: pure Python + stdlib, no scikit-learn, no pickle.
+"""Lean serving runtime of the triage text classifier: no scikit-learn, no pickle; pure Python + stdlib for the
+lexical model, and NumPy only for the head of a model on the sentence encoder (from the encoder's layer).
 
 The artifact directory (written by `python -m models.train`) holds:
 - `manifest.json`: labels, feature config, intercepts, weight scale, softmax temperature, file names and their

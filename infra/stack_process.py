@@ -3,6 +3,7 @@ Shared by the end-to-end test and the intake latency benchmark."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -47,16 +48,19 @@ class StackProcess:
 
 
 @contextmanager
-def running_stack(state_dir: Path, timeout: float = 60, *options: str) -> Iterator[StackProcess]:
+def running_stack(state_dir: Path, timeout: float = 60, *options: str, encoder: bool = False
+                  ) -> Iterator[StackProcess]:
     """Starts `python -m infra.local_stack` on free ports (plus `options`) and yields once its endpoints.json is
-    written."""
+    written. Without `encoder` the intake worker serves the lexical model (SENTENCE_ENCODER=off): tests that are
+    not about classification skip the encoder's second of loading."""
     state_dir.mkdir(parents=True, exist_ok=True)
     log_path = state_dir / "stack.log"
     started = time.monotonic()
+    env = {**os.environ, **({} if encoder else {"SENTENCE_ENCODER": "off"})}
     with open(log_path, "w") as log:
         command = [sys.executable, "-m", "infra.local_stack", "--port", "0", "--moto-port", "0",
                    "--state-dir", str(state_dir), *options]
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     stack = StackProcess(process, state_dir, log_path, {}, 0.0)
     try:
         endpoints = state_dir / "endpoints.json"

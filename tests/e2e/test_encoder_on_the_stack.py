@@ -13,11 +13,9 @@ FIRE = {"category": None, "subject": "Heater", "email": "ines@example.com",
 
 
 @pytest.mark.xdist_group("local-stack")
-@pytest.mark.parametrize("encoder, model", [("on", "category-v1"), ("off", "category-v1-lexical")])
-def test_a_complaint_is_classified_on_the_encoder_and_by_the_fallback_without_it(tmp_path, monkeypatch, encoder,
-                                                                                   model):
-    monkeypatch.setenv("SENTENCE_ENCODER", encoder)
-    with running_stack(tmp_path / "local") as stack:
+@pytest.mark.parametrize("encoder, model", [(True, "category-v1"), (False, "category-v1-lexical")])
+def test_a_complaint_is_classified_on_the_encoder_and_by_the_fallback_without_it(tmp_path, encoder, model):
+    with running_stack(tmp_path / "local", encoder=encoder) as stack:
         api, token = stack.endpoints["api_url"], stack.endpoints["agent_token"]
         complaint = processed(api, token, submit(api, **FIRE)["reference"], timeout=30)
         assert complaint["classification"]["model"] == model

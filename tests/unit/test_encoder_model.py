@@ -32,7 +32,7 @@ def model_dir(tmp_path_factory):
     texts = [text for texts in EXAMPLES.values() for text in texts]
     labels = [label for label, texts in EXAMPLES.items() for _ in texts]
     out = tmp_path_factory.mktemp("encoder-model") / "v1"
-    train(texts, labels, out, folds=3, n_jobs=1, encoder=True)
+    train(texts, labels, out, folds=2, n_jobs=1, encoder=True)
     return out
 
 

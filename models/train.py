@@ -30,6 +30,7 @@ from sklearn.model_selection import StratifiedKFold
 from chalicelib.triage.features import FeatureConfig
 from chalicelib.triage.text_model import TextModel
 from models.data import describe_file, load_csv
+from chalicelib.triage.encoder import load_encoder
 from chalicelib.triage.text_model import LEXICAL_FALLBACK
 from models.pipeline import build_pipeline, decision_matrix, encoder_version, export_runtime
 
@@ -318,8 +319,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--tf", choices=["sublinear", "raw"], default="sublinear",
                         help="term weights: round(16 * (1 + ln count)) (default) or raw counts")
     parser.add_argument("--version", default=None, help="version string stored in the manifest")
-    parser.add_argument("--encoder", action="store_true",
-                        help="add the sentence encoder's embedding as a feature block (and train a lexical fallback)")
+    parser.add_argument("--lexical", action="store_true",
+                        help="without the sentence encoder (default: with it, as the intake worker serves, when it is "
+                             "installed: its embedding is a feature block, and a lexical fallback is trained beside)")
     return parser.parse_args(argv)
 
 
@@ -338,7 +340,7 @@ def main(argv=None) -> int:
         prior_offsets=not args.no_label_offsets,
         data={"source": describe_file(args.train), "text_col": args.text_col, "label_col": args.label_col},
         version=args.version,
-        encoder=args.encoder,
+        encoder=not args.lexical and load_encoder() is not None,
     )
     cv = card["metrics"]["cross_validation"]
     summary = {"out": str(args.out), "version": card["version"], "rows": card["data"]["rows"],

@@ -11,7 +11,7 @@ from chalice import Blueprint, Response
 
 from ..domain.errors import IllegalTransition, NotFound
 from ..domain.lifecycle import CUSTOMER, CUSTOMER_FACING, Command
-from ..domain.model import Channel, Event, IntakeMessage, Sender, Status, Visibility
+from ..domain.model import Channel, Complaint, Event, IntakeMessage, Sender, Status, Visibility
 from ..domain.reference import is_reference, new_reference
 from ..domain.tokens import access_token, same_text, token_matches
 from ..i18n import LANGUAGES, N_, detect_language
@@ -95,7 +95,7 @@ def complaint_status(request: Any, reference: str, query: StatusQuery):
     status = customer_view(reference, query.token)
     if accepts_html(request.headers):
         language = pages.page_language(request, {"language": status.language})
-        upload = _upload_form(request, reference, query.token, language) if _replies_open(status) else None
+        upload = _upload_form(request, reference, query.token, language) if status.status in pages.REPLY_STATUSES else None
         page = pages.status_page(
             status, language, query.token, notice=(request.query_params or {}).get("notice"),
             upload=upload, pending=services.uploads.pending(reference) if upload else [], message_id=uuid.uuid4().hex,
@@ -122,16 +122,15 @@ def short_link(request: Any, code: str):
     responses={202: SubmissionAccepted, 400: ErrorResponse, 404: ErrorResponse},
 )
 def customer_reply(request: Any, reference: str, body: CustomerReply):
-    status = customer_view(reference, body.token)
+    complaint = customer_complaint(reference, body.token)
     back = _page_path(request, reference, body.token)
-    if not _replies_open(status):
-        return _back(request, back, "not_yet" if status.status == "received" else "closed", 409)
+    if complaint is None or complaint.status.value not in pages.REPLY_STATUSES:
+        return _back(request, back, "not_yet" if complaint is None else "closed", 409)
     message_id = body.message_id if FORM_ID.fullmatch(body.message_id or "") else uuid.uuid4().hex
     uploads = services.uploads
     files, pending = uploads.copy_for(reference, message_id) if uploads else ([], [])
     if not body.text.strip() and not files:
         return _back(request, back, "empty", 400)
-    complaint = services.repository.get(reference)
     services.intake_queue.send(IntakeMessage(
         channel=Channel.WEB, channel_message_id=f"reply-{message_id}", sender=complaint.sender,
         subject=f"Re: {complaint.subject}", text=body.text.strip(), received_at=services.clock.now(),
@@ -147,9 +146,9 @@ def customer_reply(request: Any, reference: str, body: CustomerReply):
        body=CustomerToken, content_types=(JSON, FORM), html=True,
        responses={202: SubmissionAccepted, 404: ErrorResponse})
 def customer_solved(request: Any, reference: str, body: CustomerToken):
-    status = customer_view(reference, body.token)
+    complaint = customer_complaint(reference, body.token)
     back = _page_path(request, reference, body.token)
-    if status.status != Status.RESOLVED.value:
+    if complaint is None or complaint.status != Status.RESOLVED:
         return _back(request, back, "not_resolved", 409)
     try:
         services.complaint_service.perform(
@@ -168,7 +167,7 @@ def uploaded_file(request: Any, reference: str):
 
     params = request.query_params or {}
     token, key = params.get("token", ""), params.get("key", "")
-    customer_view(reference, token)
+    customer_complaint(reference, token)
     back = _page_path(request, reference, token)
     if not key.startswith(pending_prefix(reference)) or services.uploads is None:
         return _back(request, back, "upload_missing", 303)
@@ -183,7 +182,7 @@ def uploaded_file(request: Any, reference: str):
        summary="The customer removes a file they uploaded but have not sent", tag="customers",
        body=CustomerToken, content_types=(FORM, JSON), html=True, responses={303: None, 404: ErrorResponse})
 def remove_file(request: Any, reference: str, body: CustomerToken):
-    customer_view(reference, body.token)
+    customer_complaint(reference, body.token)
     key = parse_body(request).get("key", "")
     if services.uploads:
         services.uploads.remove(reference, key)
@@ -206,10 +205,6 @@ def _back(request: Any, path: str, notice: str, status: int) -> Response:
     return json_response({"notice": notice}, status)
 
 
-def _replies_open(status: PublicStatus) -> bool:
-    return status.status in pages.REPLY_STATUSES
-
-
 def _upload_form(request: Any, reference: str, token: str, language: str):
     if services.uploads is None:
         return None
@@ -226,20 +221,28 @@ def _upload_headers(form: Any) -> dict[str, str]:
         "form-action 'self'", f"form-action 'self' {origin}")}
 
 
-def customer_view(reference: str, token: str) -> PublicStatus:
-    """The same 404 for an unknown reference and a wrong token, so neither leaks whether a complaint exists."""
+def customer_complaint(reference: str, token: str) -> Complaint | None:
+    """The complaint this token opens; None while it is still on the intake queue (a valid token proves we issued
+    the reference). The same 404 for an unknown reference and a wrong token, so neither leaks whether a complaint
+    exists."""
     secret = services.token_secret
     hidden = NotFound("no complaint matches this reference and token")
     if not is_reference(reference) or not token:
         raise hidden
     complaint = services.repository.find(reference)
     if complaint is None:
-        # A valid token proves we issued this reference: the complaint is still on the intake queue.
         if same_text(access_token(secret, reference), token):
-            return PublicStatus(reference=reference, status="received", history=[])
+            return None
         raise hidden
     if not token_matches(secret, reference, token, complaint.token_hash):
         raise hidden
+    return complaint
+
+
+def customer_view(reference: str, token: str) -> PublicStatus:
+    complaint = customer_complaint(reference, token)
+    if complaint is None:
+        return PublicStatus(reference=reference, status="received", history=[])
     history = [
         PublicEvent(at=e.at, type=e.type, message=public_text(e),
                     author="customer" if e.type in CUSTOMER_EVENTS else "staff",

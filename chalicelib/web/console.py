@@ -12,7 +12,6 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from ..config import settings
 from ..domain.errors import ConcurrentModification, IllegalTransition, InvalidCommand, NotFound
 from ..wiring import services
 from .auth import ROLE_RANK
@@ -54,11 +53,6 @@ def form_lists() -> dict[str, list[str]]:
 
 def form_fields() -> dict[str, str]:
     return {k: v[-1] for k, v in form_lists().items()}
-
-
-def _secure() -> bool:
-    """Cookies are Secure except over plain http (the local stack on 127.0.0.1); in AWS the API is https."""
-    return not settings().public_base_url.startswith("http://")
 
 
 def absolute_url(path: str) -> str:
@@ -164,13 +158,13 @@ def add_route(path: str, method: str, view: Callable[..., Any]) -> None:
 def sign_in_page() -> Response:
     import secrets
 
-    from .sessions import PRE_COOKIE, cookie_header
+    from .sessions import PRE_COOKIE, cookie_header, secure_cookies
 
     if _viewer() is not None:
         return redirect(HOME)
     token = secrets.token_urlsafe(24)
     return show("sign_in.html", None, pre_token=token, errors={}, values={},
-                 cookie=cookie_header(PRE_COOKIE, token, _secure(), 900))
+                 cookie=cookie_header(PRE_COOKIE, token, secure_cookies(), 900))
 
 
 def sign_in() -> Response:
@@ -228,18 +222,18 @@ def new_password() -> Response:
 
 
 def _start_session(result: Any) -> Response:
-    from .sessions import ABSOLUTE, COOKIE, cookie_header
+    from .sessions import ABSOLUTE, COOKIE, cookie_header, secure_cookies
 
     member = services.staff.store.get(result.username)
     if member is None or not member.active:
         return show("sign_in.html", None, 403, pre_token="", errors={"username": N_("This account is not an active member of staff.")},
                      values={"username": result.username})
     secret, _ = services.sessions.start(member.id, member.role, result.access_token)
-    return redirect(HOME, cookie_header(COOKIE, secret, _secure(), int(ABSOLUTE.total_seconds())))
+    return redirect(HOME, cookie_header(COOKIE, secret, secure_cookies(), int(ABSOLUTE.total_seconds())))
 
 
 def sign_out() -> Response:
-    from .sessions import COOKIE, cookie_header, cookie_value
+    from .sessions import COOKIE, cookie_header, cookie_value, secure_cookies
 
     viewer = _viewer()
     if viewer is not None:
@@ -250,7 +244,7 @@ def sign_out() -> Response:
         ended = services.sessions.end(cookie_value(_request().headers, COOKIE))
         if ended and ended.access_token:
             services.identity.sign_out(ended.access_token)
-    return redirect("/console/sign-in?signed_out=1", cookie_header(COOKIE, "", _secure(), 0))
+    return redirect("/console/sign-in?signed_out=1", cookie_header(COOKIE, "", secure_cookies(), 0))
 
 
 # -- every page: home and availability --------------------------------------------------------------------------------

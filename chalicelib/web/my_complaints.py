@@ -16,7 +16,7 @@ from ..wiring import services
 from . import pages
 from .http import FORM, JSON, RequestInvalid, html_response, parse_body, public_url, route
 from .render import render
-from .sessions import cookie_header, cookie_value
+from .sessions import cookie_header, cookie_value, secure_cookies
 
 my_routes = Blueprint(__name__)
 COOKIE = "customer_session"
@@ -60,7 +60,7 @@ def use_link(request: Any):
     if redeemed is None:
         return _page(request, "customer/my_ask.html", 400, values={}, errors={}, expired=True)
     secret = redeemed[0]
-    cookie = cookie_header(COOKIE, secret, _secure(request), int(SESSION_LIFETIME.total_seconds()))
+    cookie = cookie_header(COOKIE, secret, secure_cookies(), int(SESSION_LIFETIME.total_seconds()))
     return _redirect(request, "/my/complaints", cookie)
 
 
@@ -81,7 +81,7 @@ def list_complaints(request: Any):
        content_types=(FORM, JSON), html=True, responses={303: None})
 def sign_out(request: Any):
     services.customer_access.end(cookie_value(request.headers, COOKIE))
-    return _redirect(request, "/my", cookie_header(COOKIE, "", _secure(request), 0))
+    return _redirect(request, "/my", cookie_header(COOKIE, "", secure_cookies(), 0))
 
 
 def _parse_contact(typed: str) -> Contact | None:
@@ -141,8 +141,4 @@ def _form(request: Any) -> dict[str, Any]:
         return parse_body(request) if request.method == "POST" else {}
     except RequestInvalid:
         return {}
-
-
-def _secure(request: Any) -> bool:
-    return public_url(request, "").startswith("https://")
 

@@ -119,6 +119,13 @@ class Sessions:
             self.store.delete(key_of(secret))
 
 
+def secure_cookies() -> bool:
+    """Cookies are Secure except over plain http (the local stack on 127.0.0.1); in AWS the API is https."""
+    from ..config import settings
+
+    return not settings().public_base_url.startswith("http://")
+
+
 def cookie_header(name: str, value: str, secure: bool, max_age: int) -> str:
     flags = "; Secure" if secure else ""
     return f"{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{flags}"

@@ -58,7 +58,7 @@ def mail(sender: str, subject: str, body: str, message_id: str, in_reply_to: str
 @pytest.mark.xdist_group("local-stack")
 def test_an_agent_works_a_day_and_a_manager_follows(tmp_path):
     from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     with running_stack(tmp_path / "local") as stack, sync_playwright() as playwright:
         api, staff = stack.endpoints["api_url"], {s["role"]: s for s in stack.endpoints["staff"]}
@@ -134,7 +134,8 @@ def test_an_agent_works_a_day_and_a_manager_follows(tmp_path):
             "MessageSid": "SM00000000000000000000000000000002", "From": "+447700900777", "To": "+447700900000",
             "Body": "Also they refused my return."})
         page.goto(f"{api}/console/complaints/{by_sms['reference']}")
-        wait_for(lambda: page.reload() or "refused my return" in page.locator("main").inner_text())
+        # the page's own poll reloads it when the message lands (a reload of ours could race with it)
+        expect(page.locator("main")).to_contain_text("refused my return", timeout=30_000)
         corrected = "general" if page.locator("#category").input_value() == "policy" else "policy"
         page.select_option("#category", corrected)  # whatever the model chose, the agent corrects it
         page.click("button[value=change_category]")

@@ -22,6 +22,7 @@ from .ports import ComplaintRepository, IntakeQueue
 
 MAX_TEXT_CHARS = 20_000  # a complaint's text; longer mail is cut (the full mail stays in S3)
 MAX_THREAD_LOOKUPS = 20  # Message-IDs of In-Reply-To and References looked up, newest first
+MAX_STORED_ATTACHMENTS = 50  # per mail: past these, attachments are listed, not copied out (S3 writes per mail)
 
 
 @dataclass(frozen=True)
@@ -147,11 +148,12 @@ class EmailIntake:
         )
 
     def _stored_attachments(self, note: SesNotification, parsed: ParsedEmail) -> tuple[Attachment, ...]:
-        """Attachments up to the size limit go to the store; larger ones are recorded without a location."""
+        """The first MAX_STORED_ATTACHMENTS attachments up to the size limit go to the store; the others are recorded
+        without a location (the raw mail keeps them all)."""
         stored = []
-        for attachment in parsed.attachments:
+        for index, attachment in enumerate(parsed.attachments):
             data = parsed.attachment_payloads.get(attachment.filename)
-            if data is not None and len(data) <= self.attachment_limit:
+            if data is not None and len(data) <= self.attachment_limit and index < MAX_STORED_ATTACHMENTS:
                 key = f"attachments/{note.ses_message_id}/{attachment.filename}"
                 attachment = replace(attachment, location=self.store.put_attachment(key, data, attachment.content_type))
             stored.append(attachment)

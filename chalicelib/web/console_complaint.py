@@ -63,7 +63,7 @@ def attachment(viewer: Viewer, reference: str, seq: str, index: str) -> Response
 
     found = _attachment(reference, seq, index)
     if found is None or not found.get("location"):
-        raise NotFound("no such attachment, or it was too large to keep")
+        raise NotFound("no such attachment, or it was not kept separately (see the original mail)")
     store = S3MailStore(settings().mail_bucket)
     if query().get("view") and _previewable(found):
         data = store.read(found["location"])

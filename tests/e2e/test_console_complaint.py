@@ -179,7 +179,7 @@ def test_attachments_download_by_short_lived_link_and_images_are_previewed(site)
     page = as_user(site, "agent")
     page.goto(f"{site['origin']}/console/complaints/{reference}")
     entry = page.locator(".entry.customer").last
-    assert "too large to keep" in entry.inner_text()
+    assert "not kept separately: see the original mail" in entry.inner_text()
     assert entry.locator("img.preview").evaluate("img => img.decode().then(() => img.naturalWidth)") == 1  # shown
     link = entry.locator("a:has-text('broken-lamp.png')").get_attribute("href")
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}

@@ -6,7 +6,7 @@ from email.message import EmailMessage
 import pytest
 
 from chalicelib.domain.deliveries import DeliveryRecorder, email_key
-from chalicelib.domain.email_intake import EmailIntake
+from chalicelib.domain.email_intake import MAX_STORED_ATTACHMENTS, EmailIntake
 from chalicelib.domain.model import Channel
 from chalicelib.mail.ses import read_notification
 from tests.fakes import T0, FixedClock, InMemoryComplaintRepository, RecordingQueue, make_complaint, RecordingAlerts
@@ -188,6 +188,20 @@ def test_attachments_up_to_the_limit_are_stored_and_larger_ones_only_described(w
     assert (small.filename, small.location) == ("small.jpg", "s3://mail-bucket/attachments/ses-att/small.jpg")
     assert (big.filename, big.size, big.location) == ("big.pdf", 5000, None)
     assert world.store.attachments == {"attachments/ses-att/small.jpg": b"x" * 100}
+
+
+def test_past_fifty_attachments_are_listed_but_not_stored(world):
+    message = EmailMessage()
+    message["From"], message["Subject"], message["Message-ID"] = "ada@example.com", "Scans", "<many@x>"
+    message.set_content("Every page of the contract.")
+    for page in range(MAX_STORED_ATTACHMENTS + 3):
+        message.add_attachment(b"%d" % page, maintype="image", subtype="png", filename=f"page{page}.png")
+    receive(world, message.as_bytes(), ses_id="ses-many")
+
+    attachments = world.queue.sent[0].attachments
+    assert len(attachments) == MAX_STORED_ATTACHMENTS + 3
+    assert [a.location is not None for a in attachments] == [True] * MAX_STORED_ATTACHMENTS + [False] * 3
+    assert len(world.store.attachments) == MAX_STORED_ATTACHMENTS
 
 
 def test_mail_that_asks_for_no_automatic_reply_is_marked_so(world):

@@ -41,6 +41,7 @@ from functools import lru_cache
 from itertools import repeat
 from operator import mul
 from pathlib import Path
+from typing import Any
 
 from chalicelib.triage.features import FeatureConfig, extract
 
@@ -120,16 +121,19 @@ class TextModel:
         names = ("keys", "rows", "encoder") if "encoder" in manifest else ("keys", "rows")
         return cls(manifest, *(_read(directory / files[name], digests.get(name)) for name in names))
 
-    def scores(self, text: str) -> list[float]:
-        """Linear scores of every label (the decision function of the trained linear model)."""
+    def scores(self, text: str, embedding: Any = None) -> list[float]:
+        """Linear scores of every label (the decision function of the trained linear model). A model on the encoder
+        encodes `text`, unless training passes the `embedding` it already has."""
         totals = self._lexical_scores(text)
         if self._head is not None:
-            from chalicelib.triage.encoder import load_encoder
+            if embedding is None:
+                from chalicelib.triage.encoder import load_encoder
 
-            encoder = load_encoder()
-            if encoder is None:
-                raise RuntimeError("this model needs the sentence encoder: serve it with load_for_serving")
-            totals = [float(value) for value in self._head @ encoder.encode([text])[0] + totals]
+                encoder = load_encoder()
+                if encoder is None:
+                    raise RuntimeError("this model needs the sentence encoder: serve it with load_for_serving")
+                embedding = encoder.encode([text])[0]
+            totals = [float(value) for value in self._head @ embedding + totals]
         return totals
 
     def _lexical_scores(self, text: str) -> list[float]:
@@ -155,9 +159,9 @@ class TextModel:
             summed = sum(map(mul, chunk_rows, chunk_counts)) & low
             yield _uint32s(summed.to_bytes(self._label_bytes, "little")), sum(chunk_counts)
 
-    def predict(self, text: str, top_k: int = 3) -> Prediction:
+    def predict(self, text: str, top_k: int = 3, embedding: Any = None) -> Prediction:
         """The best label, its calibrated probability and the top-k labels of `text`."""
-        scores = self.scores(text)
+        scores = self.scores(text, embedding)
         peak = max(scores)
         exps = [math.exp((score - peak) / self._temperature) for score in scores]
         total = sum(exps)

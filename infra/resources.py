@@ -676,6 +676,7 @@ def retrain_resources() -> dict[str, Resource]:
                     "TRAIN_JOBS": "1",  # no /dev/shm in Lambda: joblib cannot fork workers there
                     "RETRAIN_MIN_NEW_CORRECTIONS": "10",
                     "RETRAIN_MAX_DROP": "0.02",
+                    "RETRAIN_FOLDS": "5",
                     "POWERTOOLS_SERVICE_NAME": "retrain",
                 }},
             },

@@ -153,7 +153,7 @@ def builtin_dir() -> Path | None:
 def settings_from_env() -> RetrainSettings:
     env = os.environ.get
     return RetrainSettings(min_new_corrections=int(env("RETRAIN_MIN_NEW_CORRECTIONS", "10")),
-                           max_drop=float(env("RETRAIN_MAX_DROP", "0.02")))
+                           max_drop=float(env("RETRAIN_MAX_DROP", "0.02")), folds=int(env("RETRAIN_FOLDS", "5")))
 
 
 def read_rule_volume() -> dict:

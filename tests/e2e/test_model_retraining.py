@@ -3,6 +3,7 @@
 and priority levels), and a one-step rollback."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from models.build_default import DEFAULT_DATA, training_rows
 from tests.conftest import SHARED_DATA
 
 REFRESH_SECONDS = 10  # MODEL_REFRESH_SECONDS in the local stack
+FOLDS = 2  # the gate's cross-validation: 2 folds keep this test short (the function's default is 5)
 TWIN = "-lexical"  # the stack's worker runs without the encoder, so it serves each version's lexical twin
 
 
@@ -42,7 +44,8 @@ LAWYER = "Visit {}: I have asked my lawyer to look at the way your branch staff 
 
 def model_action(stack, *args: str) -> str:
     done = subprocess.run([sys.executable, "-m", "functions.retrain", "--local-stack", str(stack.state_dir), *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "RETRAIN_FOLDS": str(FOLDS)})
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -83,4 +86,4 @@ def test_a_correction_retrains_the_served_model_and_rollback_restores_the_shippe
         time.sleep(REFRESH_SECONDS)
         assert classified_by(stack, token, 2)[1] == f"category-v1{TWIN}"
         assert triaged(stack, token, LAWYER.format(10), "lawyer10@example.com")["priority"] == "P2"
-    print(f"\nretraining on {base_rows + 1:,} rows (5-fold CV, fit, export, publish) took {retrain_seconds:.1f} s")
+    print(f"\nretraining on {base_rows + 1:,} rows ({FOLDS}-fold CV, fit, export, publish) took {retrain_seconds:.1f} s")

@@ -19,9 +19,9 @@ STAFF_ROUTES = r"^/(staff|reports/[a-z]+$|improvement-actions)"
 # admin: every operation, every phase. agent and manager: the staff operations, random inputs only (the coverage
 # phase's boundary values do not depend on the role).
 RUNS = {
-    "admin": ["--exclude-path-regex", SLOW_PAGES, "--max-examples", "20"],
-    "manager": ["--include-path-regex", STAFF_ROUTES, "--phases", "fuzzing,stateful", "--max-examples", "8"],
-    "agent": ["--include-path-regex", STAFF_ROUTES, "--phases", "fuzzing,stateful", "--max-examples", "8"],
+    "admin": ["--exclude-path-regex", SLOW_PAGES, "--max-examples", "8"],
+    "manager": ["--include-path-regex", STAFF_ROUTES, "--phases", "fuzzing,stateful", "--max-examples", "4"],
+    "agent": ["--include-path-regex", STAFF_ROUTES, "--phases", "fuzzing,stateful", "--max-examples", "4"],
 }
 
 

@@ -51,7 +51,10 @@ def parse_timedelta(value: object) -> timedelta:
 
 
 def format_duration(value: timedelta, days: bool = False) -> str:
-    """timedelta(hours=26, minutes=5) -> '26h 5m' (or '1d 2h 5m' with days=True). Seconds are dropped."""
+    """timedelta(hours=26, minutes=5) -> '26h 5m' (or '1d 2h 5m' with days=True). Seconds are dropped, except
+    under a minute ('30s')."""
+    if 0 < value.total_seconds() < 60:
+        return f"{int(value.total_seconds())}s"
     minutes = int(value.total_seconds() // 60)
     d, rest = divmod(minutes, 24 * 60) if days else (0, minutes)
     h, m = divmod(rest, 60)

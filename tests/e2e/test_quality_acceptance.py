@@ -23,7 +23,7 @@ ARTIFACTS = ROOT / "build" / "test-artifacts"
 def test_replayed_traffic_gives_matching_kpis_alerts_a_pdca_check_and_a_rendered_dashboard(tmp_path):
     with running_stack(tmp_path / "local") as stack:
         replay = subprocess.run([sys.executable, "-m", "infra.replay", "--state-dir", str(stack.state_dir),
-                                 "--weeks", "2", "--seed", "11", "--scale", "0.6"], cwd=ROOT, capture_output=True, text=True,
+                                 "--weeks", "2", "--seed", "11", "--scale", "0.4"], cwd=ROOT, capture_output=True, text=True,
                                 timeout=400)
         print(replay.stdout[-1500:])
         assert replay.returncode == 0, replay.stdout[-3000:] + replay.stderr[-3000:]  # hand count == report

@@ -1,4 +1,4 @@
-"""SLA timers in the local stack, in real time: with a 1-minute first response for P1, an untouched P1 warns and
+"""SLA timers in the local stack, in real time: with a 30-second first response for P1, an untouched P1 warns and
 then breaches in the alerts log near its due times; a P1 answered before the warning, and one waiting on the
 customer, stay silent; /complaints/{ref}/sla explains all of it."""
 from __future__ import annotations
@@ -21,7 +21,7 @@ SLACK_SECONDS = 10
 def short_p1_policy(tmp_path: Path) -> Path:
     policy = (ROOT / "chalicelib" / "sla" / "default_policy.toml").read_text()
     quick = policy.replace('targets = { first_response = "1h", next_update = "2h", resolution = "8h" }',
-                           'targets = { first_response = "1m", next_update = "2m", resolution = "5m" }')
+                           'targets = { first_response = "30s", next_update = "2m", resolution = "5m" }')
     assert quick != policy
     path = tmp_path / "policy.toml"
     path.write_text(quick)
@@ -56,7 +56,7 @@ def test_p1_timers_warn_and_breach_on_time_and_only_when_due(tmp_path):
 
         sla = staff(stack, "GET", f"/complaints/{untouched}/sla")
         first = next(c for c in sla["clocks"] if c["name"] == "first_response")
-        assert sla["policy"] == "P1 critical" and first["target"] == "1m" and first["state"] == "running"
+        assert sla["policy"] == "P1 critical" and first["target"] == "30s" and first["state"] == "running"
         warning_at, due_at = (datetime.fromisoformat(first[k]) for k in ("warning_at", "due_at"))
         paused = staff(stack, "GET", f"/complaints/{waiting}/sla")
         assert {c["name"]: c["state"] for c in paused["clocks"]}["resolution"] == "paused"

@@ -118,6 +118,14 @@ def test_bad_durations(text):
         parse_duration(text)
 
 
+def test_formatted_durations_drop_seconds_except_under_a_minute():
+    from datetime import timedelta
+
+    from chalicelib.sla.durations import format_duration
+
+    assert [format_duration(timedelta(seconds=s)) for s in (0, 30, 90, 26 * 3600 + 330)] == ["0m", "30s", "1m", "26h 5m"]
+
+
 def test_plain_durations_count_a_day_as_24_hours():
     assert parse_timedelta("1d2h") == 26 * H
 

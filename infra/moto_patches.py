@@ -8,6 +8,7 @@
 2. One import of the private key that moto gives every Cognito user pool (an RSA check of 0.3 s per pool).
 3. One botocore loader per process: mock_aws drops boto3's default session, and each new session parsed the
    service models' JSON again (a quarter of a second for the clients one test makes).
+4. The moto server lists its own package's folders once, not on every request (about 150 stat calls each).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import functools
 from typing import Any
 
 import botocore.session
+import moto.backends as moto_backends
 import moto.cognitoidp.models as cognito_models
 import moto.dynamodb.models as dynamodb_models
 from moto.dynamodb.exceptions import TransactionCanceledException
@@ -80,6 +82,9 @@ def apply() -> None:
             return create_loader(search_path_string)
 
         botocore.session.create_loader = shared_loader
+    if not hasattr(moto_backends.list_of_moto_modules, "cache_info"):
+        listed = tuple(moto_backends.list_of_moto_modules())
+        moto_backends.list_of_moto_modules = functools.cache(lambda: listed)
     if cognito_models.jwk is not _PoolKeys:
         _pool_key()
         cognito_models.jwk = _PoolKeys

@@ -29,7 +29,7 @@ from pathlib import Path
 from chalicelib.domain.ports import INDEX_SHARDS
 from tests.performance.capacity import READ_PRICE, WRITE_PRICE, CapacityMeter
 
-LIVES = int(os.environ.get("LIVES", 200))
+LIVES = int(os.environ.get("LIVES", 100))
 RATE = 1000  # complaints a second: the target load
 LIMITS = {"write": 1000, "read": 3000}  # units a second one partition key takes
 TARGET_WCU = 120

@@ -68,7 +68,10 @@ def gate(candidate_card: dict, serving_card: dict | None, settings: RetrainSetti
     cv = candidate_card["metrics"].get("cross_validation")
     if not cv:
         return Decision(False, "no cross-validation: some label has fewer than 2 rows")
-    parity = candidate_card["metrics"]["runtime_parity_on_training_rows"]
+    metrics = candidate_card["metrics"]
+    # on the encoder, also the sample the served runtime encoded itself (models.train.runtime_parity)
+    parity = min(metrics["runtime_parity_on_training_rows"],
+                 (metrics.get("runtime_parity_encoding_each_text") or {}).get("parity", 1.0))
     if parity < settings.min_parity:
         return Decision(False, f"runtime parity {parity} is below {settings.min_parity}")
     candidate = cv["macro_f1_mean"]

@@ -62,6 +62,10 @@ def test_the_gate_refuses_a_candidate_without_cross_validation_or_parity():
     assert not gate(card(None), card(0.5), RetrainSettings()).publish
     refused = gate(card(0.99, parity=0.99), card(0.5), RetrainSettings())
     assert not refused.publish and "parity" in refused.reason
+    encoded = card(0.99)
+    encoded["metrics"]["runtime_parity_encoding_each_text"] = {"rows": 500, "parity": 0.99}
+    refused = gate(encoded, card(0.5), RetrainSettings())
+    assert not refused.publish and "parity 0.99 " in refused.reason
 
 
 def test_version_numbers():
